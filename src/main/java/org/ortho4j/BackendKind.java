@@ -1,0 +1,27 @@
+package org.ortho4j;
+
+import java.util.Locale;
+
+/** Which implementation runs the operations of a {@link Context}. */
+public enum BackendKind {
+    /** Multi-threaded pure Java; runs everywhere. */
+    CPU,
+    /** Hand-written CUDA kernels loaded as PTX through the JCuda driver API. */
+    CUDA,
+    /** CUDA when a device and a driver are present, otherwise CPU. */
+    AUTO;
+
+    /** Parses {@code cpu}, {@code cuda} or {@code auto}, in any case. */
+    public static BackendKind parse(String name) {
+        for (BackendKind k : values()) {
+            if (k.name().equalsIgnoreCase(name.trim())) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("unknown backend '" + name + "': expected cpu, cuda or auto");
+    }
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

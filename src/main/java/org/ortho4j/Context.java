@@ -1,0 +1,415 @@
+package org.ortho4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import org.ortho4j.cpu.CpuBackend;
+import org.ortho4j.spi.Backend;
+import org.ortho4j.spi.BackendProvider;
+import org.ortho4j.spi.Storage;
+
+/**
+ * The entry point: owns a backend (CPU or CUDA), the matrices living on it, and the operations of the four
+ * kernel families. Every operation validates its arguments before any work (shapes, closed handles, batches
+ * from another context, outputs that alias inputs) and names the operation, the argument and the shapes when it
+ * refuses. A context may be shared by threads; its operations are synchronous (they return when the outputs
+ * are written). Closing it releases the backend.
+ *
+ * <pre>{@code
+ * try (Context ctx = Context.create();                       // CUDA if present, else CPU
+ *      MatrixBatch g = ctx.upload(grads, 12, 768, 3072);
+ *      MatrixBatch x = ctx.newtonSchulz(g, Schedule.polarExpress())) {
+ *     float[] orthogonalised = x.toArray();
+ * }
+ * }</pre>
+ */
+public final class Context implements AutoCloseable {
+    private final Backend backend;
+    private final String selection;
+    private volatile boolean closed;
+
+    private Context(Backend backend, String selection) {
+        this.backend = backend;
+        this.selection = selection;
+    }
+
+    /** The best backend here: CUDA when a device and driver are present, otherwise CPU. */
+    public static Context create() {
+        return create(BackendKind.AUTO);
+    }
+
+    /** A context on the requested backend; {@link BackendKind#CUDA} fails with the reason when none can run. */
+    public static Context create(BackendKind kind) {
+        Objects.requireNonNull(kind, "kind");
+        if (kind == BackendKind.CPU) {
+            return new Context(new CpuBackend(), "cpu requested");
+        }
+        List<String> reasons = new ArrayList<>();
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Context.class.getClassLoader())) {
+            if (p.kind() != BackendKind.CUDA) {
+                continue;
+            }
+            String why = p.unavailableReason();
+            if (why == null) {
+                try {
+                    return new Context(p.create(), kind == BackendKind.CUDA ? "cuda requested" : "auto: CUDA device found");
+                } catch (BackendUnavailableException e) {
+                    why = e.getMessage();
+                }
+            }
+            reasons.add(why);
+        }
+        String reason = reasons.isEmpty() ? "this build has no CUDA backend" : String.join("; ", reasons);
+        if (kind == BackendKind.CUDA) {
+            throw new BackendUnavailableException("cuda backend unavailable: " + reason);
+        }
+        return new Context(new CpuBackend(), "auto: no CUDA (" + reason + "), using cpu");
+    }
+
+    /** A CPU context with {@code threads} worker threads. */
+    public static Context cpu(int threads) {
+        return new Context(new CpuBackend(threads), "cpu requested with " + threads + " threads");
+    }
+
+    public BackendKind kind() {
+        return backend.kind();
+    }
+
+    /** What runs the work, e.g. {@code cpu: 2 threads}. */
+    public String description() {
+        return backend.description();
+    }
+
+    /** Why this backend was chosen (for {@link BackendKind#AUTO}: why CUDA was not, when it was not). */
+    public String selectionReason() {
+        return selection;
+    }
+
+    /** Service-provider access to the backend. */
+    public Backend backend() {
+        if (closed) {
+            throw new IllegalStateException("context is closed");
+        }
+        return backend;
+    }
+
+    // ------------------------------------------------------------------ memory
+
+    /** A new batch; its contents are undefined until written. */
+    public MatrixBatch allocate(int batch, int rows, int cols) {
+        checkShape("allocate", batch, rows, cols);
+        Storage s = backend().allocate((long) batch * rows * cols);
+        return new MatrixBatch(this, s, batch, rows, cols);
+    }
+
+    /** A new batch holding {@code data} (length {@code batch·rows·cols}, row-major, not modified). */
+    public MatrixBatch upload(float[] data, int batch, int rows, int cols) {
+        checkShape("upload", batch, rows, cols);
+        Objects.requireNonNull(data, "data");
+        if (data.length != (long) batch * rows * cols) {
+            throw new IllegalArgumentException("upload: " + batch + "x" + rows + "x" + cols + " needs " + (long) batch * rows * cols
+                    + " values, got " + data.length);
+        }
+        MatrixBatch m = allocate(batch, rows, cols);
+        m.copyFrom(data);
+        return m;
+    }
+
+    /** A new batch with the same shape and contents as {@code src}. */
+    public MatrixBatch copy(MatrixBatch src) {
+        own("copy", "src", src);
+        MatrixBatch m = allocate(src.batch(), src.rows(), src.cols());
+        backend.copy(src.storage(), 0, m.storage(), 0, src.elements());
+        return m;
+    }
+
+    // ------------------------------------------------------------------ Newton–Schulz
+
+    /** {@code out = NS(g)} with {@code schedule} in float32; see {@link #newtonSchulz(MatrixBatch, Schedule, Precision, MatrixBatch)}. */
+    public void newtonSchulz(MatrixBatch g, Schedule schedule, MatrixBatch out) {
+        newtonSchulz(g, schedule, Precision.FP32, out);
+    }
+
+    /**
+     * Newton–Schulz orthogonalisation of each matrix (ALGORITHMS.md §1): {@code X0 = G/(s‖G‖_F + eps)}, then per
+     * step {@code A = X Xᵀ, B = b·A + c·A·A, X = a·X + B·X} on the wide orientation. Approximates
+     * {@code polar(G) = U Vᵀ}; how closely depends on the schedule (Muon's does not converge).
+     *
+     * @param g        input, not modified (unless it is {@code out})
+     * @param out      output, same shape as {@code g}; may be {@code g}
+     * @throws NonFiniteInputException when {@code g} holds NaN or infinity; nothing is written
+     */
+    public void newtonSchulz(MatrixBatch g, Schedule schedule, Precision precision, MatrixBatch out) {
+        String op = "newtonSchulz";
+        own(op, "g", g);
+        own(op, "out", out);
+        Objects.requireNonNull(schedule, "newtonSchulz: schedule");
+        Objects.requireNonNull(precision, "newtonSchulz: precision");
+        sameShape(op, "out", out, "g", g);
+        backend.newtonSchulz(g, schedule.resolve(g.rows(), g.cols()), precision, out);
+    }
+
+    /** Allocating form of {@link #newtonSchulz(MatrixBatch, Schedule, MatrixBatch)}. */
+    public MatrixBatch newtonSchulz(MatrixBatch g, Schedule schedule) {
+        return produce(g, out -> newtonSchulz(g, schedule, out));
+    }
+
+    // ------------------------------------------------------------------ polar and LMOs
+
+    /**
+     * The exact polar factor {@code U Vᵀ} of each matrix from its SVD, computed in float64. Singular values at or
+     * below {@code max(m,n)·2⁻⁵²·σ_max} count as zero and contribute nothing, so a zero matrix maps to zero and a
+     * rank-deficient one to the partial isometry on its range, the limit Newton–Schulz approaches.
+     */
+    public void polar(MatrixBatch g, MatrixBatch out) {
+        own("polar", "g", g);
+        own("polar", "out", out);
+        sameShape("polar", "out", out, "g", g);
+        backend.polar(g, out);
+    }
+
+    public MatrixBatch polar(MatrixBatch g) {
+        return produce(g, out -> polar(g, out));
+    }
+
+    /** {@code out = lmo(d)} per matrix; {@code out} may be {@code d}. See {@link Lmo}. */
+    public void lmo(Lmo lmo, MatrixBatch d, MatrixBatch out) {
+        Objects.requireNonNull(lmo, "lmo: lmo");
+        own("lmo", "d", d);
+        own("lmo", "out", out);
+        sameShape("lmo", "out", out, "d", d);
+        backend.lmo(lmo, d, out);
+    }
+
+    public MatrixBatch lmo(Lmo lmo, MatrixBatch d) {
+        return produce(d, out -> lmo(lmo, d, out));
+    }
+
+    // ------------------------------------------------------------------ soft-threshold
+
+    /**
+     * ROOT's outlier split of each matrix (ALGORITHMS.md §2): {@code ε = quantile(|m|, q) + 1e-9} with
+     * {@code torch.quantile}'s linear interpolation, {@code outlier = sign(m)·max(|m| − ε, 0)},
+     * {@code base = clamp(m, −ε, ε)}, so {@code base + outlier = m}.
+     *
+     * @return the ε of each matrix
+     */
+    public float[] softThreshold(MatrixBatch m, double quantile, MatrixBatch base, MatrixBatch outlier) {
+        String op = "softThreshold";
+        own(op, "m", m);
+        own(op, "base", base);
+        own(op, "outlier", outlier);
+        checkQuantile(op, quantile);
+        sameShape(op, "base", base, "m", m);
+        sameShape(op, "outlier", outlier, "m", m);
+        distinct(op, "base", base, "m", m);
+        distinct(op, "outlier", outlier, "m", m);
+        distinct(op, "outlier", outlier, "base", base);
+        return backend.softThreshold(m, quantile, base, outlier);
+    }
+
+    /**
+     * ROOT's fused step: {@code buf ← μ·buf + grad}, {@code M = grad + μ·buf} (Nesterov) or {@code M = buf}, then
+     * {@link #softThreshold} of {@code M}. {@code buf} is modified; {@code grad} is not.
+     *
+     * @return the ε of each matrix
+     */
+    public float[] momentumSoftThreshold(MatrixBatch grad, MatrixBatch buf, double momentum, boolean nesterov,
+                                         double quantile, MatrixBatch base, MatrixBatch outlier) {
+        String op = "momentumSoftThreshold";
+        own(op, "grad", grad);
+        own(op, "buf", buf);
+        own(op, "base", base);
+        own(op, "outlier", outlier);
+        checkQuantile(op, quantile);
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException(op + ": momentum must be in [0, 1), got " + momentum);
+        }
+        sameShape(op, "buf", buf, "grad", grad);
+        sameShape(op, "base", base, "grad", grad);
+        sameShape(op, "outlier", outlier, "grad", grad);
+        distinct(op, "buf", buf, "grad", grad);
+        distinct(op, "base", base, "grad", grad);
+        distinct(op, "base", base, "buf", buf);
+        distinct(op, "outlier", outlier, "grad", grad);
+        distinct(op, "outlier", outlier, "buf", buf);
+        distinct(op, "outlier", outlier, "base", base);
+        return backend.momentumSoftThreshold(grad, buf, momentum, nesterov, quantile, base, outlier);
+    }
+
+    // ------------------------------------------------------------------ gauges
+
+    /**
+     * Removes from the update {@code (g1, g2)} its component along the rotation orbit of {@code (w1, w2)}, per
+     * head (or per query group), writing {@code (h1, h2)}. Shapes and conventions: {@link RotationGauge}.
+     */
+    public void gaugeRotation(RotationGauge gauge, MatrixBatch w1, MatrixBatch w2, MatrixBatch g1, MatrixBatch g2,
+                              MatrixBatch h1, MatrixBatch h2) {
+        String op = "gaugeRotation";
+        Objects.requireNonNull(gauge, op + ": gauge");
+        own(op, "w1", w1);
+        own(op, "w2", w2);
+        own(op, "g1", g1);
+        own(op, "g2", g2);
+        own(op, "h1", h1);
+        own(op, "h2", h2);
+        sameBatch(op, w1, w2);
+        int heads = gauge.heads();
+        int kv = gauge.kvHeads();
+        if (gauge.pair() == RotationGauge.Pair.QK) {
+            if (w1.rows() % heads != 0) {
+                throw new IllegalArgumentException(op + ": w1 (W_Q) " + w1.shape() + " has " + w1.rows() + " rows, not a multiple of heads=" + heads);
+            }
+            int d = w1.rows() / heads;
+            if (w2.rows() != kv * d || w2.cols() != w1.cols()) {
+                throw new IllegalArgumentException(op + ": w2 (W_K) must be " + w1.batch() + "x" + (kv * d) + "x" + w1.cols()
+                        + " for W_Q " + w1.shape() + " with heads=" + heads + ", kvHeads=" + kv + "; got " + w2.shape());
+            }
+            if (gauge.rope() != RotationGauge.Rope.NONE && d % 2 != 0) {
+                throw new IllegalArgumentException(op + ": RoPE needs an even head size, got d=" + d);
+            }
+        } else {
+            if (w1.rows() % kv != 0) {
+                throw new IllegalArgumentException(op + ": w1 (W_V) " + w1.shape() + " has " + w1.rows() + " rows, not a multiple of kvHeads=" + kv);
+            }
+            int d = w1.rows() / kv;
+            if (w2.rows() != w1.cols() || w2.cols() != heads * d) {
+                throw new IllegalArgumentException(op + ": w2 (W_O) must be " + w1.batch() + "x" + w1.cols() + "x" + (heads * d)
+                        + " for W_V " + w1.shape() + " with heads=" + heads + ", kvHeads=" + kv + "; got " + w2.shape());
+            }
+        }
+        sameShape(op, "g1", g1, "w1", w1);
+        sameShape(op, "g2", g2, "w2", w2);
+        sameShape(op, "h1", h1, "w1", w1);
+        sameShape(op, "h2", h2, "w2", w2);
+        distinctFrom(op, "h1", h1, w1, w2, g1, g2, h2);
+        distinctFrom(op, "h2", h2, w1, w2, g1, g2, h1);
+        backend.gaugeRotation(gauge, w1, w2, g1, g2, h1, h2);
+    }
+
+    /**
+     * Scaling gauge of {@code k} units: row i of {@code w1} ({@code k × D1}) pairs with column i of {@code w2}
+     * ({@code D2 × k}). Removes {@code α_i·(W1_i, −W2_i)} with
+     * {@code α_i = (⟨G1_i,W1_i⟩ − ⟨G2_i,W2_i⟩)/(‖W1_i‖² + ‖W2_i‖²)} (zero when both are zero).
+     */
+    public void gaugeScaling(MatrixBatch w1, MatrixBatch w2, MatrixBatch g1, MatrixBatch g2, MatrixBatch h1, MatrixBatch h2) {
+        String op = "gaugeScaling";
+        own(op, "w1", w1);
+        own(op, "w2", w2);
+        own(op, "g1", g1);
+        own(op, "g2", g2);
+        own(op, "h1", h1);
+        own(op, "h2", h2);
+        sameBatch(op, w1, w2);
+        if (w2.cols() != w1.rows()) {
+            throw new IllegalArgumentException(op + ": w1 " + w1.shape() + " has " + w1.rows() + " units (rows) but w2 " + w2.shape()
+                    + " has " + w2.cols() + " columns");
+        }
+        sameShape(op, "g1", g1, "w1", w1);
+        sameShape(op, "g2", g2, "w2", w2);
+        sameShape(op, "h1", h1, "w1", w1);
+        sameShape(op, "h2", h2, "w2", w2);
+        distinctFrom(op, "h1", h1, w1, w2, g1, g2, h2);
+        distinctFrom(op, "h2", h2, w1, w2, g1, g2, h1);
+        backend.gaugeScaling(w1, w2, g1, g2, h1, h2);
+    }
+
+    /** Logit-shift gauge: {@code h} = {@code g} with each column's mean over the rows (the vocabulary) removed. */
+    public void gaugeLogitShift(MatrixBatch g, MatrixBatch h) {
+        own("gaugeLogitShift", "g", g);
+        own("gaugeLogitShift", "h", h);
+        sameShape("gaugeLogitShift", "h", h, "g", g);
+        backend.gaugeLogitShift(g, h);
+    }
+
+    // ------------------------------------------------------------------ life cycle
+
+    /** Blocks until all queued work has finished. */
+    public void synchronize() {
+        backend().synchronize();
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            backend.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Context[" + backend.description() + "]";
+    }
+
+    // ------------------------------------------------------------------ validation
+
+    private interface Op {
+        void run(MatrixBatch out);
+    }
+
+    private MatrixBatch produce(MatrixBatch like, Op op) {
+        own("allocate", "like", like);
+        MatrixBatch out = allocate(like.batch(), like.rows(), like.cols());
+        try {
+            op.run(out);
+            return out;
+        } catch (RuntimeException | Error e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    private static void checkShape(String op, int batch, int rows, int cols) {
+        if (batch < 1 || rows < 1 || cols < 1) {
+            throw new IllegalArgumentException(op + ": batch, rows and cols must all be ≥ 1 (empty batches are refused), got "
+                    + batch + "x" + rows + "x" + cols);
+        }
+    }
+
+    private void own(String op, String name, MatrixBatch m) {
+        if (closed) {
+            throw new IllegalStateException(op + ": context is closed");
+        }
+        Objects.requireNonNull(m, op + ": argument '" + name + "' is null");
+        if (m.context() != this) {
+            throw new IllegalArgumentException(op + ": argument '" + name + "' (" + m.shape() + ") belongs to another context");
+        }
+        if (m.isClosed()) {
+            throw new IllegalStateException(op + ": argument '" + name + "' (" + m.shape() + ") is closed");
+        }
+    }
+
+    private static void sameShape(String op, String an, MatrixBatch a, String bn, MatrixBatch b) {
+        if (a.batch() != b.batch() || a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException(op + ": '" + an + "' must have the shape of '" + bn + "' (" + b.shape() + "), got " + a.shape());
+        }
+    }
+
+    private static void sameBatch(String op, MatrixBatch w1, MatrixBatch w2) {
+        if (w1.batch() != w2.batch()) {
+            throw new IllegalArgumentException(op + ": w1 " + w1.shape() + " and w2 " + w2.shape() + " must have the same batch size");
+        }
+    }
+
+    private static void distinct(String op, String an, MatrixBatch a, String bn, MatrixBatch b) {
+        if (a == b) {
+            throw new IllegalArgumentException(op + ": '" + an + "' and '" + bn + "' must be different batches");
+        }
+    }
+
+    private static void distinctFrom(String op, String name, MatrixBatch out, MatrixBatch... others) {
+        for (MatrixBatch o : others) {
+            if (o == out) {
+                throw new IllegalArgumentException(op + ": output '" + name + "' must not be one of the other arguments");
+            }
+        }
+    }
+
+    private static void checkQuantile(String op, double q) {
+        if (!(q >= 0 && q <= 1)) {
+            throw new IllegalArgumentException(op + ": quantile must be in [0, 1], got " + q);
+        }
+    }
+}

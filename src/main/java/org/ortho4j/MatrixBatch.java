@@ -1,0 +1,137 @@
+package org.ortho4j;
+
+import org.ortho4j.spi.Storage;
+
+/**
+ * A batch of {@code batch} float32 matrices of {@code rows × cols}, row-major and contiguous (matrix {@code b},
+ * element {@code (i, j)} at {@code (b·rows + i)·cols + j}), living in the memory of a {@link Context}'s backend.
+ * Close it to release that memory; a closed batch cannot be used again.
+ * Created by {@link Context#allocate}, {@link Context#upload} and the allocating forms of the operations.
+ */
+public final class MatrixBatch implements AutoCloseable {
+    private final Context context;
+    private final int batch;
+    private final int rows;
+    private final int cols;
+    private Storage storage;
+
+    MatrixBatch(Context context, Storage storage, int batch, int rows, int cols) {
+        this.context = context;
+        this.storage = storage;
+        this.batch = batch;
+        this.rows = rows;
+        this.cols = cols;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    /** {@code rows·cols}. */
+    public long matrixElements() {
+        return (long) rows * cols;
+    }
+
+    /** {@code batch·rows·cols}. */
+    public long elements() {
+        return (long) batch * rows * cols;
+    }
+
+    public Context context() {
+        return context;
+    }
+
+    /** {@code "batch×rows×cols"}. */
+    public String shape() {
+        return batch + "x" + rows + "x" + cols;
+    }
+
+    public boolean isClosed() {
+        return storage == null;
+    }
+
+    /** Service-provider access to the backend memory; throws if closed. */
+    public Storage storage() {
+        Storage s = storage;
+        if (s == null) {
+            throw new IllegalStateException("matrix batch " + shape() + " is closed");
+        }
+        return s;
+    }
+
+    /** All elements, copied to a new array (at most 2³¹−1 of them). */
+    public float[] toArray() {
+        long n = elements();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("batch " + shape() + " has " + n + " elements, more than a Java array holds; use copyTo per matrix");
+        }
+        float[] a = new float[(int) n];
+        context.backend().read(storage(), 0, a, 0, a.length);
+        return a;
+    }
+
+    /** Matrix {@code index} of the batch, copied to a new {@code rows·cols} array. */
+    public float[] matrix(int index) {
+        checkIndex(index);
+        float[] a = new float[Math.toIntExact(matrixElements())];
+        context.backend().read(storage(), index * matrixElements(), a, 0, a.length);
+        return a;
+    }
+
+    /** Overwrites matrix {@code index} with {@code values} (length {@code rows·cols}, not modified). */
+    public void setMatrix(int index, float[] values) {
+        checkIndex(index);
+        if (values.length != matrixElements()) {
+            throw new IllegalArgumentException("setMatrix: expected " + matrixElements() + " values for a " + rows + "x" + cols
+                    + " matrix, got " + values.length);
+        }
+        context.backend().write(storage(), index * matrixElements(), values, 0, values.length);
+    }
+
+    /** Overwrites every element with {@code values} (length {@code batch·rows·cols}, not modified). */
+    public void copyFrom(float[] values) {
+        if (values.length != elements()) {
+            throw new IllegalArgumentException("copyFrom: expected " + elements() + " values for batch " + shape() + ", got " + values.length);
+        }
+        context.backend().write(storage(), 0, values, 0, values.length);
+    }
+
+    /** Sets every element to {@code value} (tests use NaN to poison outputs). */
+    public void fill(float value) {
+        int chunk = (int) Math.min(elements(), 1 << 20);
+        float[] buf = new float[chunk];
+        java.util.Arrays.fill(buf, value);
+        for (long off = 0; off < elements(); off += chunk) {
+            int len = (int) Math.min(chunk, elements() - off);
+            context.backend().write(storage(), off, buf, 0, len);
+        }
+    }
+
+    private void checkIndex(int index) {
+        if (index < 0 || index >= batch) {
+            throw new IndexOutOfBoundsException("matrix index " + index + " outside batch of " + batch);
+        }
+    }
+
+    @Override
+    public void close() {
+        Storage s = storage;
+        storage = null;
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MatrixBatch[" + shape() + " on " + context.kind().label() + (isClosed() ? ", closed" : "") + "]";
+    }
+}
