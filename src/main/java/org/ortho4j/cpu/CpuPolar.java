@@ -213,21 +213,14 @@ final class CpuPolar {
         int np = n + (n & 1); // N'
         int rounds = np - 1;
         int half = np / 2;
+        int[] pq = new int[2];
         for (int sweep = 1; sweep <= MAX_SWEEPS; sweep++) {
             int rotations = 0;
             for (int r = 0; r < rounds; r++) {
                 for (int k = 0; k < half; k++) {
-                    int x;
-                    int y;
-                    if (k == 0) {
-                        x = r;
-                        y = np - 1;
-                    } else {
-                        x = (r + k) % rounds;
-                        y = ((r - k) % rounds + rounds) % rounds;
-                    }
-                    int p = Math.min(x, y);
-                    int q = Math.max(x, y);
+                    roundRobinPair(np, r, k, pq);
+                    int p = pq[0];
+                    int q = pq[1];
                     if (q >= n) {
                         continue; // the dummy column of an odd n
                     }
@@ -241,6 +234,18 @@ final class CpuPolar {
             }
         }
         return MAX_SWEEPS;
+    }
+
+    /**
+     * Pair {@code k} of round {@code r} of the circle method on {@code np} (even) columns, as {@code (p, q)} with
+     * {@code p < q}: {@code (r, np−1)} for {@code k = 0}, else {@code ((r+k) mod (np−1), (r−k) mod (np−1))}.
+     */
+    static void roundRobinPair(int np, int r, int k, int[] pq) {
+        int rounds = np - 1;
+        int x = k == 0 ? r : (r + k) % rounds;
+        int y = k == 0 ? np - 1 : ((r - k) % rounds + rounds) % rounds;
+        pq[0] = Math.min(x, y);
+        pq[1] = Math.max(x, y);
     }
 
     /** Orthogonalises columns p &lt; q of {@code a} unless already converged; returns whether it rotated. */
