@@ -60,7 +60,7 @@ import org.ortho4j.Ortho4jException;
  * {@code polar(A) = Q_r·polar(R)}, the last product parallel over row blocks on the pool. Both steps are
  * backward stable in float64, so the polar factor is accurate to ~1e-13 for well-conditioned input, far below the
  * float32 rounding of the output; the QR pass makes it about twice as fast as EJML's SVD on a 3072 × 768 matrix
- * (one thread, ~5 s vs ~11 s). Eigen-decomposing the Gram matrix would be faster still but squares the condition
+ * (one thread, ~6 s vs ~11 s, measured back to back on the shared 2-core development machine). Eigen-decomposing the Gram matrix would be faster still but squares the condition
  * number and cannot resolve singular values below ~1e-8·σ_max, which the zero threshold above needs.
  *
  * <p>Parallel over the batch; a large matrix alone (batch below the pool's parallelism) parallelises its final
