@@ -208,7 +208,7 @@ public abstract class GaugeContract {
 
     @Test
     void logitShiftRemovesColumnMeans() {
-        int[][] cases = {{1, 1, 1}, {1, 1, 9}, {2, 7, 1}, {1, 31, 17}, {3, 5, 300}, {1, 2, 257}};
+        int[][] cases = {{1, 1, 1}, {1, 1, 9}, {2, 7, 1}, {1, 31, 17}, {2, 3, 130}, {1, 2, 257}};
         for (int[] c : cases) {
             GaugeChecks.checkLogitShift(ctx, c[0], c[1], c[2], 5000L + c[1] * 7 + c[2]);
         }

@@ -85,6 +85,16 @@ public abstract class SoftThresholdContract {
     }
 
     @Test
+    void everySizeFrom1To160() {
+        // Sizes across the selection's insertion-sort cutoff and partition paths, 8 matrices each.
+        Random r = new Random(99);
+        for (int n = 1; n <= 160; n++) {
+            float[] m = TestMatrices.gaussian(r, 8 * n);
+            splitAndCheck("n=" + n, m, 8, 1, n, n % 2 == 0 ? 0.9 : 0.73);
+        }
+    }
+
+    @Test
     void edgeQuantiles() {
         float[] m = {0.5f, -3f, 2f, -0.25f, 1f, 7f};
         float[] eps = splitAndCheck("q=1", m, 1, 2, 3, 1.0);

@@ -58,8 +58,9 @@ public final class GaugeChecks {
         float[] g1 = TestMatrices.gaussian(rnd, batch * n1);
         float[] g2 = TestMatrices.gaussian(rnd, batch * n2);
         float[][] h = runRotation(ctx, gauge, batch, s, w1, w2, g1, g2);
-        float[][] hh = runRotation(ctx, gauge, batch, s, w1, w2, h[0], h[1]);
         String what = "rotation " + gauge + " batch=" + batch + " d=" + d + " D=" + width + " seed=" + seed;
+        assertWritten(what, h);
+        float[][] hh = runRotation(ctx, gauge, batch, s, w1, w2, h[0], h[1]);
         Measured m = new Measured();
         for (int b = 0; b < batch; b++) {
             DMatrixRMaj v = GaugeOracle.rotationBasis(gauge, w1, b * n1, s[0], s[1], w2, b * n2, s[2], s[3]);
@@ -103,8 +104,9 @@ public final class GaugeChecks {
             }
         }
         float[][] h = runScaling(ctx, batch, k, d1, d2, w1, w2, g1, g2);
-        float[][] hh = runScaling(ctx, batch, k, d1, d2, w1, w2, h[0], h[1]);
         String what = "scaling batch=" + batch + " k=" + k + " D1=" + d1 + " D2=" + d2 + " seed=" + seed;
+        assertWritten(what, h);
+        float[][] hh = runScaling(ctx, batch, k, d1, d2, w1, w2, h[0], h[1]);
         Measured m = new Measured();
         for (int b = 0; b < batch; b++) {
             DMatrixRMaj v = GaugeOracle.scalingBasis(w1, b * n1, k, d1, w2, b * n2, d2);
@@ -137,8 +139,9 @@ public final class GaugeChecks {
             g[i] += 3f;                                                  // a mean to remove
         }
         float[] h = runLogitShift(ctx, batch, rows, cols, g);
-        float[] hh = runLogitShift(ctx, batch, rows, cols, h);
         String what = "logitShift batch=" + batch + " " + rows + "x" + cols + " seed=" + seed;
+        assertWritten(what, new float[][] {h});
+        float[] hh = runLogitShift(ctx, batch, rows, cols, h);
         Measured m = new Measured();
         float[] none = new float[0];
         for (int b = 0; b < batch; b++) {
@@ -154,6 +157,17 @@ public final class GaugeChecks {
             bh.fill(Float.NaN);
             ctx.gaugeLogitShift(bg, bh);
             return bh.toArray();
+        }
+    }
+
+    /** Every element of every output array is finite (outputs are poisoned with NaN before the call). */
+    private static void assertWritten(String what, float[][] outs) {
+        for (int k = 0; k < outs.length; k++) {
+            for (int i = 0; i < outs[k].length; i++) {
+                int at = i;
+                int arg = k + 1;
+                assertTrue(Float.isFinite(outs[k][i]), () -> what + ": h" + arg + " element " + at + " not written or not finite");
+            }
         }
     }
 
