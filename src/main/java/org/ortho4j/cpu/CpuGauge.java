@@ -149,16 +149,19 @@ final class CpuGauge {
             t.gather(t.g, d, width, g);
             for (int i = 0; i < d; i++) {
                 int ri = i * width;
-                for (int j = 0; j < d; j++) {
+                for (int j = i; j < d; j++) {
                     int rj = j * width;
                     double sij = 0;
+                    for (int c = 0; c < width; c++) {
+                        sij += w[ri + c] * w[rj + c];                   // (W Wᵀ)_ij, upper triangle
+                    }
+                    s[i * d + j] += sij;
+                }
+                for (int j = 0; j < d; j++) {
+                    int rj = j * width;
                     double nij = 0;
                     for (int c = 0; c < width; c++) {
-                        sij += w[ri + c] * w[rj + c];                   // (W Wᵀ)_ij
                         nij += g[ri + c] * w[rj + c];                   // (G Wᵀ)_ij
-                    }
-                    if (j >= i) {
-                        s[i * d + j] += sij;
                     }
                     nm[i * d + j] += nij;
                 }
