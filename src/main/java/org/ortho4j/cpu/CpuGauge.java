@@ -53,6 +53,11 @@ import org.ortho4j.RotationGauge;
  * <h2>Logit-shift gauge</h2>
  * {@code H[i][j] = G[i][j] − (Σ_i' G[i'][j]) / rows}.
  *
+ * <p>Work split over the pool: rotation, one task per (layer, K/V group); scaling, one per (layer, block of
+ * {@value #UNIT_BLOCK} units); logit shift, one per (layer, block of {@value #COL_BLOCK} columns). Tasks write
+ * disjoint output elements, and each sum is taken in the order stated above, so results do not depend on the
+ * thread count.
+ *
  * <p>Non-finite values in any input raise {@link NonFiniteInputException} before any output is written; inputs
  * are checked in argument order ({@code w1, w2, g1, g2}) and the lowest bad matrix of the first bad argument is
  * named.
