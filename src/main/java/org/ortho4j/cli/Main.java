@@ -44,8 +44,7 @@ public final class Main {
         try {
             return dispatch(args == null ? new String[0] : args, out, err);
         } catch (UsageException e) {
-            err.println("ortho4j: error: " + oneLine(e.getMessage()));
-            err.println("ortho4j: run 'ortho4j --help' or 'ortho4j COMMAND --help' for usage");
+            err.println("ortho4j: error: " + oneLine(e.getMessage()) + " (see 'ortho4j --help')");
             return ERROR;
         } catch (NpyException e) {
             err.println("ortho4j: error: " + oneLine(e.getMessage()));
@@ -188,12 +187,17 @@ public final class Main {
     private static Args parse(String cmd, List<String> tokens, Set<String> valued, Set<String> flags) throws UsageException {
         java.util.Set<String> v = new java.util.HashSet<>(valued);
         v.add("backend");
-        return Args.parse(cmd, tokens, v, flags);
+        Args a = Args.parse(cmd, tokens, v, flags);
+        backendKind(a); // a wrong --backend is a usage error before any file is read
+        return a;
+    }
+
+    private static BackendKind backendKind(Args a) throws UsageException {
+        return BackendKind.parse(a.choice("backend", "auto", "cpu", "cuda", "auto"));
     }
 
     private static Context open(Args a) throws UsageException {
-        String b = a.choice("backend", "auto", "cpu", "cuda", "auto");
-        return Context.create(BackendKind.parse(b));
+        return Context.create(backendKind(a));
     }
 
     private static int demo(List<String> tokens, PrintStream out) throws UsageException {
@@ -226,6 +230,7 @@ public final class Main {
         Precision precision = Precision.valueOf(a.choice("precision", "fp32", "fp32", "tf32", "bf16").toUpperCase(Locale.ROOT));
         Path in = a.path("in");
         Path outPath = a.path("out");
+        writable(outPath);
         Matrices g = readFinite(in);
         try (Context ctx = open(a);
              MatrixBatch gb = upload(ctx, g);
@@ -250,6 +255,7 @@ public final class Main {
         Args a = parse("polar", tokens, Set.of("in", "out"), Set.of());
         Path in = a.path("in");
         Path outPath = a.path("out");
+        writable(outPath);
         Matrices g = readFinite(in);
         try (Context ctx = open(a);
              MatrixBatch gb = upload(ctx, g);
@@ -281,6 +287,7 @@ public final class Main {
         }
         Path in = a.path("in");
         Path outPath = a.path("out");
+        writable(outPath);
         Matrices d = readFinite(in);
         try (Context ctx = open(a);
              MatrixBatch db = upload(ctx, d);
@@ -303,6 +310,7 @@ public final class Main {
         Path basePath = a.path("out-base");
         Path outlierPath = a.path("out-outlier");
         distinctOutputs("soft-threshold", basePath, outlierPath);
+        writable(basePath, outlierPath);
         Matrices m = readFinite(in);
         try (Context ctx = open(a);
              MatrixBatch mb = upload(ctx, m);
@@ -377,6 +385,7 @@ public final class Main {
         Path o1 = a.path("out1");
         Path o2 = a.path("out2");
         distinctOutputs(cmd, o1, o2);
+        writable(o1, o2);
         Matrices w1 = readFinite(w1p);
         Matrices w2 = readFinite(w2p);
         Matrices g1 = readFinite(g1p);
@@ -405,6 +414,7 @@ public final class Main {
         Args a = parse("gauge logit-shift", tokens, Set.of("in", "out"), Set.of());
         Path in = a.path("in");
         Path outPath = a.path("out");
+        writable(outPath);
         Matrices g = readFinite(in);
         try (Context ctx = open(a);
              MatrixBatch gb = upload(ctx, g);
@@ -429,6 +439,19 @@ public final class Main {
     private static void distinctOutputs(String cmd, Path a, Path b) throws UsageException {
         if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
             throw new UsageException(cmd + ": the two output files must differ, both are " + a);
+        }
+    }
+
+    /** Refuses, before any work, output paths whose directory does not exist (or is not a directory). */
+    static void writable(Path... outputs) throws NpyException {
+        for (Path o : outputs) {
+            Path parent = o.toAbsolutePath().getParent();
+            if (parent != null && !java.nio.file.Files.isDirectory(parent)) {
+                throw new NpyException(o + ": cannot write: directory " + parent + " does not exist");
+            }
+            if (java.nio.file.Files.isDirectory(o)) {
+                throw new NpyException(o + ": cannot write: is a directory");
+            }
         }
     }
 
