@@ -26,8 +26,10 @@ import org.ortho4j.Schedule;
  * table shows {@code ‖X − polar(G)‖_F / ‖polar(G)‖_F} over the batch (the polar factor from
  * {@link Context#polar}), the band {@code [min σ, max σ]} of the output's singular values over the batch
  * (float64: EJML's symmetric eigen-solver on the Gram matrix of the short side, {@code σ = sqrt(λ)}), and the
- * median wall time of the call. Schedules that resolve to the very same coefficients for a shape (e.g. ROOT's
- * fallback to Muon's triple) share one run, and the table says so.
+ * median wall time of the call (after untimed warm-up calls on small matrices; a call slower than 0.5 s is
+ * timed once, except with {@code --full}). Schedules that resolve to the very same coefficients for a shape
+ * (e.g. ROOT's fallback to Muon's triple) share one run, and the table says so. To spend one SVD less, the
+ * 3072×768 case takes the 768×3072 inputs transposed, whose polar factors are the transposed ones.
  */
 final class Demo {
     static final long DEFAULT_SEED = 42;
@@ -35,17 +37,29 @@ final class Demo {
 
     enum Mode { QUICK, STANDARD, FULL }
 
+    /** {@code batch} matrices of {@code rows × cols}; {@code transposeOf ≥ 0}: the inputs of that earlier case, transposed. */
     private static final class Case {
-        final String what;
         final int batch;
         final int rows;
         final int cols;
+        final int transposeOf;
 
-        Case(String what, int batch, int rows, int cols) {
-            this.what = what;
+        Case(int batch, int rows, int cols, int transposeOf) {
             this.batch = batch;
             this.rows = rows;
             this.cols = cols;
+            this.transposeOf = transposeOf;
+        }
+    }
+
+    /** The inputs of a case and their exact polar factors. */
+    private static final class Data {
+        final float[] g;
+        final float[] q;
+
+        Data(float[] g, float[] q) {
+            this.g = g;
+            this.q = q;
         }
     }
 
@@ -61,26 +75,35 @@ final class Demo {
         this.out = out;
     }
 
+    /**
+     * GPT-2 small: attention/projection 768×768, MLP in 768×3072, MLP out 3072×768 (the MLP-in inputs
+     * transposed, so that their polar factors are the transposed ones and one SVD serves both), heads 64×64.
+     */
     private List<Case> cases() {
         switch (mode) {
             case QUICK:
-                return List.of(new Case("quarter-width block", 1, 192, 768), new Case("attention heads", 12, 64, 64));
+                return List.of(new Case(1, 192, 768, -1), new Case(12, 64, 64, -1));
             case FULL:
-                return List.of(new Case("attention/proj", 4, 768, 768), new Case("MLP in", 4, 768, 3072),
-                        new Case("MLP out", 4, 3072, 768), new Case("12 layers × 12 heads", 144, 64, 64));
+                return List.of(new Case(4, 768, 768, -1), new Case(4, 768, 3072, -1), new Case(4, 3072, 768, 1),
+                        new Case(144, 64, 64, -1));
             default:
-                return List.of(new Case("attention/proj", 1, 768, 768), new Case("MLP in", 1, 768, 3072),
-                        new Case("MLP out", 1, 3072, 768), new Case("12 heads", 12, 64, 64));
+                return List.of(new Case(1, 768, 768, -1), new Case(1, 768, 3072, -1), new Case(1, 3072, 768, 1),
+                        new Case(12, 64, 64, -1));
         }
     }
 
-    /** Timing policy: at most {@code maxRuns} timed runs within {@code budgetNanos}, after an untimed warm-up. */
+    /** Timing policy: after an untimed warm-up call, at most {@code maxRuns} timed calls within {@code budgetNanos}. */
     private int maxRuns() {
         return mode == Mode.FULL ? 9 : 5;
     }
 
     private long budgetNanos() {
-        return mode == Mode.FULL ? 3_000_000_000L : mode == Mode.QUICK ? 300_000_000L : 1_000_000_000L;
+        return mode == Mode.FULL ? 4_000_000_000L : mode == Mode.QUICK ? 500_000_000L : 1_500_000_000L;
+    }
+
+    /** A warm-up call slower than this is timed as it is: JIT compilation is negligible next to it. */
+    private long slowCallNanos() {
+        return mode == Mode.FULL ? Long.MAX_VALUE : 500_000_000L;
     }
 
     void run() {
@@ -100,28 +123,43 @@ final class Demo {
         out.println(head);
         out.println("-".repeat(head.length()));
         List<Case> cases = cases();
+        warmUp();
+        List<Data> data = new ArrayList<>();
         for (int ci = 0; ci < cases.size(); ci++) {
-            runCase(cases.get(ci), new Random(seed * 1_000_003L + ci));
+            data.add(runCase(cases.get(ci), ci, data, cases));
         }
         out.println();
-        out.printf(Locale.ROOT, "'=name': same coefficients as schedule 'name' for this shape, so its run is reused."
-                + " Total %.1f s.%n", (System.nanoTime() - start) / 1e9);
+        out.println("'=name': same coefficients as schedule 'name' for this shape, so its run is reused.");
+        if (cases.stream().anyMatch(c -> c.transposeOf >= 0)) {
+            out.println("3072x768 takes the 768x3072 inputs transposed; its reference is their polar factor transposed.");
+        }
+        out.printf(Locale.ROOT, "Total %.1f s.%n", (System.nanoTime() - start) / 1e9);
     }
 
-    private void runCase(Case c, Random rnd) {
+    private Data runCase(Case c, int index, List<Data> done, List<Case> cases) {
         String shape = c.rows + "x" + c.cols;
-        float[] g = gradientLike(rnd, c.batch, c.rows, c.cols);
-        try (MatrixBatch gb = ctx.upload(g, c.batch, c.rows, c.cols);
-             MatrixBatch qb = ctx.allocate(c.batch, c.rows, c.cols);
-             MatrixBatch xb = ctx.allocate(c.batch, c.rows, c.cols)) {
-            long t0 = System.nanoTime();
-            ctx.polar(gb, qb);
-            ctx.synchronize();
-            long tPolar = System.nanoTime() - t0;
-            float[] q = qb.toArray();
-            double[] qBand = band(q, c.batch, c.rows, c.cols);
-            out.printf(Locale.ROOT, "%-10s %5d  %-14s %-28s %10s  %-19s %11s %5s%n", shape, c.batch, "exact polar",
-                    "float64 SVD (reference)", "0", bandText(qBand), ms(tPolar), "1");
+        String fmt = "%-10s %5d  %-14s %-28s %10s  %-19s %11s %5s%n";
+        float[] g;
+        float[] q;
+        if (c.transposeOf >= 0) {
+            Case t = cases.get(c.transposeOf);
+            g = transpose(done.get(c.transposeOf).g, t.batch, t.rows, t.cols);
+            q = transpose(done.get(c.transposeOf).q, t.batch, t.rows, t.cols);
+            out.printf(Locale.ROOT, fmt, shape, c.batch, "exact polar", "polar(G of " + t.rows + "x" + t.cols + ")^T", "0",
+                    mode == Mode.FULL ? bandText(band(q, c.batch, c.rows, c.cols)) : "-", "-", "-");
+        } else {
+            g = gradientLike(new Random(seed * 1_000_003L + index), c.batch, c.rows, c.cols);
+            try (MatrixBatch gb = ctx.upload(g, c.batch, c.rows, c.cols); MatrixBatch qb = ctx.allocate(c.batch, c.rows, c.cols)) {
+                long t0 = System.nanoTime();
+                ctx.polar(gb, qb);
+                ctx.synchronize();
+                long tPolar = System.nanoTime() - t0;
+                q = qb.toArray();
+                out.printf(Locale.ROOT, fmt, shape, c.batch, "exact polar", "ctx.polar, float64 SVD", "0",
+                        mode == Mode.FULL ? bandText(band(q, c.batch, c.rows, c.cols)) : "-", ms(tPolar), "1");
+            }
+        }
+        try (MatrixBatch gb = ctx.upload(g, c.batch, c.rows, c.cols); MatrixBatch xb = ctx.allocate(c.batch, c.rows, c.cols)) {
             Map<String, String> seen = new HashMap<>();
             Map<String, String[]> results = new HashMap<>();
             for (String name : Schedule.builtinNames()) {
@@ -141,25 +179,60 @@ final class Demo {
                 } else {
                     runs = "=" + seen.get(key);
                 }
-                out.printf(Locale.ROOT, "%-10s %5d  %-14s %-28s %10s  %-19s %11s %5s%n", shape, c.batch, name,
-                        clip(coef.source(), 28), r[0], r[1], r[2], runs);
+                out.printf(Locale.ROOT, fmt, shape, c.batch, name, clip(coef.source(), 28), r[0], r[1], r[2], runs);
             }
+        }
+        return new Data(g, q);
+    }
+
+    /** Untimed calls on small matrices so that the first timed shape does not pay for JIT compilation. */
+    private void warmUp() {
+        float[] g = gradientLike(new Random(seed), 2, 96, 160);
+        try (MatrixBatch gb = ctx.upload(g, 2, 96, 160); MatrixBatch xb = ctx.allocate(2, 96, 160);
+             MatrixBatch tb = ctx.upload(transpose(g, 2, 96, 160), 2, 160, 96); MatrixBatch yb = ctx.allocate(2, 160, 96)) {
+            for (int i = 0; i < 3; i++) {
+                for (String name : Schedule.builtinNames()) {
+                    ctx.newtonSchulz(gb, Schedule.byName(name).withSteps(STEPS), xb);
+                    ctx.newtonSchulz(tb, Schedule.byName(name).withSteps(STEPS), yb);
+                }
+            }
+            ctx.polar(gb, xb);
+            ctx.synchronize();
         }
     }
 
-    /** One untimed warm-up call, then timed calls until {@link #maxRuns()} or the time budget is reached. */
+    /** Each {@code rows × cols} matrix of the batch transposed. */
+    static float[] transpose(float[] a, int batch, int rows, int cols) {
+        float[] t = new float[a.length];
+        for (int b = 0; b < batch; b++) {
+            int off = b * rows * cols;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    t[off + j * rows + i] = a[off + i * cols + j];
+                }
+            }
+        }
+        return t;
+    }
+
+    /**
+     * One untimed warm-up call (JIT compilation, caches), then timed calls until {@link #maxRuns()} of them or
+     * the time budget; at least one timed call (three in full mode) unless the warm-up alone was slower than
+     * {@link #slowCallNanos()}, in which case its time is the one reported.
+     */
     private List<Long> time(Runnable call) {
         long w0 = System.nanoTime();
         call.run();
         ctx.synchronize();
         long warm = System.nanoTime() - w0;
         List<Long> times = new ArrayList<>();
-        if (warm > budgetNanos() / 2 && mode != Mode.FULL) {
-            times.add(warm); // a slow call: JIT warm-up is negligible next to it, and a second run costs too much
+        if (warm > slowCallNanos()) {
+            times.add(warm);
             return times;
         }
+        int minRuns = mode == Mode.FULL ? 3 : 1;
         long spent = 0;
-        while (times.size() < maxRuns() && (spent < budgetNanos() || times.size() < (mode == Mode.FULL ? 3 : 1))) {
+        while (times.size() < minRuns || (times.size() < maxRuns() && spent + warm < budgetNanos())) {
             long t0 = System.nanoTime();
             call.run();
             ctx.synchronize();
