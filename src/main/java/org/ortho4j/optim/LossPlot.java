@@ -59,7 +59,7 @@ public final class LossPlot {
         int pw = w - left - right, ph = h - top - bottom;
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         // grid and axes
-        for (double d = Math.ceil(l0); d <= l1 + 1e-9; d += 1) {
+        for (double d = Math.floor(l0) + 1; d <= Math.floor(l1) + 1 + 1e-9; d += 1) {
             for (int m = 1; m <= 9; m++) {
                 double lv = d + Math.log10(m) - 1;
                 if (lv < l0 - 1e-9 || lv > l1 + 1e-9) {
