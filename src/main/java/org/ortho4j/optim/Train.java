@@ -183,23 +183,24 @@ public final class Train {
         switch (name) {
             case "adamw": {
                 AdamW.Options o = new AdamW.Options();
-                o.lr = 3e-3;
+                o.lr = 2e-3;
                 return new AdamW(ctx, groups, o);
             }
             case "muon":
             case "ddcmuon": {
                 Muon.Options o = new Muon.Options();
-                o.lr = 0.02;
-                o.adamLr = 3e-3;
+                o.lr = 0.01;
+                o.adamLr = 2e-3;
                 return name.equals("muon") ? new Muon(ctx, groups, o) : new DdcMuon(ctx, groups, o);
             }
             case "scion": {
                 Scion.Options o = new Scion.Options();
-                o.lr = 0.02;
+                o.lr = 0.01;
                 o.radius = 1.0;
+                o.schedule = org.ortho4j.Schedule.muon(); // as the reference code; the exact polar is slower here
                 for (ParamGroup g : groups) {
                     if (g.role() == Role.OUTPUT) {
-                        g.radius(30.0);
+                        g.radius(10.0);
                     } else if (g.role() == Role.BIAS_GAIN) {
                         g.radius(0.1);
                     }
@@ -208,12 +209,12 @@ public final class Train {
             }
             case "root": {
                 Root.Options o = new Root.Options();
-                o.lr = 3e-3;
+                o.lr = 2e-3;
                 return new Root(ctx, groups, o);
             }
             case "ddcadam": {
                 DdcAdam.Options o = new DdcAdam.Options();
-                o.lr = 3e-3;
+                o.lr = 2e-3;
                 return new DdcAdam(ctx, groups, o);
             }
             default:
