@@ -19,7 +19,7 @@
 // Kernels (extern "C", 64-bit indexing for every element offset):
 //   ns_norm_partial / ns_norm_finalize  per-matrix Frobenius norm (double, two-stage, no atomics on the sum) and a
 //                                       non-finite flag per matrix (atomicOr: order-independent)
-//   ns_scale                            X0 = G / denom into the fp32 work buffer (transposing tall G)
+//   ns_scale                            X0 = G / denom into the fp32 work buffer (transposing tall G by indexing)
 //   ns_small_{fp32,tf32,bf16}           largest side ≤ 128: one thread block per matrix, X and A/B in shared memory,
 //                                       all T steps on chip, coefficients from a device array, one launch per batch
 //   ns_gemm_{tf32,fp32,bf16}_{nt,nn}    large path, tensor cores (mma.sync, sm_80+), 128×128×32 block tile, 8 warps
@@ -111,12 +111,12 @@ ns_norm_finalize(const double* __restrict__ partial, int chunks, int batch, doub
     denom[b] = s * sqrt(t) + eps;                              // s·‖G‖_F + eps
 }
 
-// X0 = G / denom per matrix; X is m × n with m = min(rows, cols); tall G is read transposed. Grid-stride over
-// the whole batch, 64-bit.
+// X0 = G / denom per matrix. transpose = 0: X has G's layout; transpose = 1: X = Gᵀ (cols × rows), used for tall G
+// so that X is wide. Grid-stride over the whole batch, 64-bit.
 extern "C" __global__ void __launch_bounds__(256)
 ns_scale(const float* __restrict__ g, float* __restrict__ x, const double* __restrict__ denom, int batch,
-         int rows, int cols) {
-    const bool tall = rows > cols;
+         int rows, int cols, int transpose) {
+    const bool tall = transpose != 0;
     const long long per = (long long)rows * cols;
     const long long total = per * batch;
     const int n = tall ? rows : cols;                          // X is m × n
