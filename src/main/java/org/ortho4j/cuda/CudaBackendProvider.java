@@ -82,10 +82,24 @@ public final class CudaBackendProvider implements BackendProvider {
             }
             return null;
         } catch (LinkageError e) {
-            return "the JCuda driver library could not be loaded (no NVIDIA driver / libcuda.so.1 here?): " + e;
+            return "the JCuda driver library could not be loaded (no NVIDIA driver here?): " + summary(e);
         } catch (RuntimeException e) {
             return "CUDA probe failed: " + e;
         }
+    }
+
+    /** The informative line of JCuda's long UnsatisfiedLinkError text (e.g. {@code libcuda.so.1: cannot open ...}). */
+    static String summary(Throwable e) {
+        String msg = String.valueOf(e.getMessage());
+        for (String line : msg.split("\n")) {
+            int at = line.indexOf("cannot open shared object file");
+            if (at >= 0) {
+                int colon = line.lastIndexOf(": ", at - 3);
+                return (colon >= 0 ? line.substring(colon + 2) : line).trim();
+            }
+        }
+        String first = msg.split("\n", 2)[0];
+        return e.getClass().getSimpleName() + ": " + first;
     }
 
     @Override
