@@ -28,7 +28,7 @@
 //                        2 steps of iterative refinement in double (R = C − (S A + A S) with the exact double S), so
 //                        the result is accurate well beyond float32's eigenvectors. Pairs with
 //                        λ_i + λ_j ≤ d·2⁻²³·λ_max are treated as zero (the unidentifiable directions of a singular S).
-//                        Shared memory: 8·d·(d+1) + 16·d bytes ≤ 134,144 bytes at d = 128 (opt-in above 48 KiB).
+//                        Shared memory: 8·(dd + d) + 8·d·(d+1) bytes (dd = d rounded up to even) = 134,144 bytes at d = 128 (opt-in above 48 KiB).
 //   gauge_apply_rows     H = G − A W on row blocks (Q, K, V heads): A (float) and a 32-column tile of W in shared memory
 //   gauge_apply_cols     H_O = G_O + W_O A on column blocks (O heads)
 //   gauge_scale_rows, gauge_scale_cols, gauge_scale_apply      the scaling gauge
@@ -214,21 +214,22 @@ __device__ void gauge_mul_UT(double* out, const double* t, const float* U, int l
 }
 
 // One block per group z = layer·kv + group (strided). S, N: double d×d per group (from gauge_gram). A: output,
-// float d×d per group. work: 2·d·d doubles per group (scratch). Dynamic shared memory: 8·d·(d+1) + 16·d bytes.
+// float d×d per group. work: 2·d·d doubles per group (scratch). Dynamic shared memory: 8·(dd + d) + 8·d·(d+1) bytes,
+// dd = d rounded up to even.
 extern "C" __global__ void __launch_bounds__(GAUGE_THREADS)
 gauge_solve(const double* __restrict__ S, const double* __restrict__ N, float* __restrict__ Aout, double* work,
             long long groups, int d, const int* any) {
     if (o4j_abort(any)) return;
     extern __shared__ double dsm[];
     const int ld = d + 1;
-    double* cs = dsm;                 // d/2 cosines
-    double* sn = dsm + d / 2;         // d/2 sines
-    double* lam = dsm + d;            // d eigenvalues
-    float* Sw = (float*)(dsm + 2 * d);  // Sw[i·ld + j]
+    const int dd = d + (d & 1);       // round-robin over an even count; index d is a dummy
+    double* cs = dsm;                 // dd/2 cosines
+    double* sn = dsm + dd / 2;        // dd/2 sines
+    double* lam = dsm + dd;           // d eigenvalues
+    float* Sw = (float*)(dsm + dd + d); // Sw[i·ld + j]
     float* U = Sw + d * ld;             // U[i·ld + j], column j = eigenvector j
     __shared__ int rotations;
     __shared__ double lamMax;
-    const int dd = d + (d & 1);       // round-robin over an even count; index d is a dummy
     const double tol = 4.76837158203125e-07;   // 2⁻²¹
     for (long long z = blockIdx.x; z < groups; z += gridDim.x) {
         const double* Sg = S + z * d * d;
