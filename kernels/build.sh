@@ -8,6 +8,7 @@ out=${1:?usage: kernels/build.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
 NVCC=${NVCC:-nvcc}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)   # absolute: the loop runs inside kernels/
 cd "$here"
 for cu in *.cu; do
   name=${cu%.cu}
