@@ -1,13 +1,12 @@
 package org.ortho4j;
 
+import org.ortho4j.testing.BackendContract;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.ortho4j.RotationGauge.Pair;
 import org.ortho4j.RotationGauge.Rope;
@@ -20,20 +19,7 @@ import org.ortho4j.testing.Tolerances;
  * direction, idempotence, agreement with dense float64 least squares, batches of layers, GQA, both RoPE
  * conventions, degenerate weights, non-finite inputs and shape errors.
  */
-public abstract class GaugeContract {
-    protected abstract Context newContext();
-
-    protected Context ctx;
-
-    @BeforeEach
-    void open() {
-        ctx = newContext();
-    }
-
-    @AfterEach
-    void close() {
-        ctx.close();
-    }
+public abstract class GaugeContract extends BackendContract {
 
     // ------------------------------------------------------------------ rotation
 

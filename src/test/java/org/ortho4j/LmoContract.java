@@ -1,5 +1,6 @@
 package org.ortho4j;
 
+import org.ortho4j.testing.BackendContract;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,21 +28,7 @@ import org.ortho4j.testing.Tolerances;
  * have entries of magnitude in [0.5, 1.5]·scale so the {@code eps} changes nothing at that tolerance. Fixed
  * hand-computed examples pin down the input vs hidden/output scale factors.
  */
-public abstract class LmoContract {
-    /** A fresh context of the backend under test. */
-    protected abstract Context newContext();
-
-    protected Context ctx;
-
-    @BeforeEach
-    void open() {
-        ctx = newContext();
-    }
-
-    @AfterEach
-    void close() {
-        ctx.close();
-    }
+public abstract class LmoContract extends BackendContract {
 
     static final double EPS = 1e-8;
 

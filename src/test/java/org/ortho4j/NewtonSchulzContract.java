@@ -1,5 +1,6 @@
 package org.ortho4j;
 
+import org.ortho4j.testing.BackendContract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -24,20 +23,7 @@ import org.ortho4j.testing.Tolerances;
  * accuracy against the exact polar factor in the published bands, non-finite input refused before any write,
  * zero maps to zero, in-place equals out-of-place, every output element written.
  */
-public abstract class NewtonSchulzContract {
-    protected abstract Context newContext();
-
-    protected Context ctx;
-
-    @BeforeEach
-    void open() {
-        ctx = newContext();
-    }
-
-    @AfterEach
-    void close() {
-        ctx.close();
-    }
+public abstract class NewtonSchulzContract extends BackendContract {
 
     /** NS of {@code g} into a NaN-poisoned output. */
     protected float[] ns(float[] g, int batch, int rows, int cols, Schedule s, Precision p) {

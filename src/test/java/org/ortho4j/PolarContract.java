@@ -1,5 +1,6 @@
 package org.ortho4j;
 
+import org.ortho4j.testing.BackendContract;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,21 +22,7 @@ import org.ortho4j.testing.Tolerances;
  * <p>Sizes cover 1×1, a row, a column, primes, tall and wide, the 128 per side limit of the Jacobi path and just
  * above it (129), with and without the QR preprocessing of the large path (M ≥ 1.6·N), batch 1 and 5.
  */
-public abstract class PolarContract {
-    /** A fresh context of the backend under test. */
-    protected abstract Context newContext();
-
-    protected Context ctx;
-
-    @BeforeEach
-    void open() {
-        ctx = newContext();
-    }
-
-    @AfterEach
-    void close() {
-        ctx.close();
-    }
+public abstract class PolarContract extends BackendContract {
 
     /** Runs polar on a NaN-poisoned output and returns it; every element must have been written. */
     protected float[] polar(float[] g, int batch, int m, int n) {

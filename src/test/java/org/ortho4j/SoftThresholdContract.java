@@ -1,13 +1,12 @@
 package org.ortho4j;
 
+import org.ortho4j.testing.BackendContract;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.ortho4j.testing.SoftThresholdOracle;
 import org.ortho4j.testing.TestMatrices;
@@ -17,20 +16,7 @@ import org.ortho4j.testing.TestMatrices;
  * full-sort torch.quantile reference (bit for bit), the split's exact arithmetic and invariants, edge quantiles,
  * ties, awkward sizes, momentum/Nesterov, non-finite inputs and argument checks.
  */
-public abstract class SoftThresholdContract {
-    protected abstract Context newContext();
-
-    protected Context ctx;
-
-    @BeforeEach
-    void open() {
-        ctx = newContext();
-    }
-
-    @AfterEach
-    void close() {
-        ctx.close();
-    }
+public abstract class SoftThresholdContract extends BackendContract {
 
     /** Runs the split on poisoned outputs and checks every matrix against the oracle; returns ε. */
     private float[] splitAndCheck(String what, float[] m, int batch, int rows, int cols, double q) {

@@ -1,5 +1,6 @@
 package org.ortho4j.optim;
 
+import org.ortho4j.testing.BackendContract;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -7,8 +8,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.BiFunction;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.ortho4j.Context;
 import org.ortho4j.MatrixBatch;
@@ -21,26 +20,13 @@ import org.ortho4j.testing.TestMatrices;
  * DDCAdam must agree to float32 rounding under the scaling and logit-shift gauges of {@link ResidualMlp} and under
  * per-head rotations of an attention layer; DDCMuon under rotations; plain AdamW must fail the same test.
  */
-public abstract class DdcEquivarianceContract {
-    protected abstract Context newContext();
+public abstract class DdcEquivarianceContract extends BackendContract {
 
     static final int STEPS = 3;
     /** float32 rounding of gradients recomputed at transformed weights, through a few Adam steps. */
     static final double EQUIVARIANT = 2e-4;
     /** What a non-equivariant optimizer must exceed (its differences are of the order of the update itself). */
     static final double NOT_EQUIVARIANT = 1e-2;
-
-    Context ctx;
-
-    @BeforeEach
-    void open() {
-        ctx = newContext();
-    }
-
-    @AfterEach
-    void close() {
-        ctx.close();
-    }
 
     // ---------------------------------------------------------------- scaling pairs + logit shift (ResidualMlp)
 

@@ -1,12 +1,11 @@
 package org.ortho4j.optim;
 
+import org.ortho4j.testing.BackendContract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.ortho4j.Context;
 import org.ortho4j.MatrixBatch;
@@ -16,20 +15,7 @@ import org.ortho4j.Schedule;
  * Each optimizer's step against small cases derived by hand from the formulas in the class javadocs
  * (ALGORITHMS.md §1–§4). Written once; every backend subclasses it.
  */
-public abstract class OptimizerContract {
-    protected abstract Context newContext();
-
-    Context ctx;
-
-    @BeforeEach
-    void open() {
-        ctx = newContext();
-    }
-
-    @AfterEach
-    void close() {
-        ctx.close();
-    }
+public abstract class OptimizerContract extends BackendContract {
 
     MatrixBatch m(int rows, int cols, double... v) {
         float[] f = new float[v.length];
