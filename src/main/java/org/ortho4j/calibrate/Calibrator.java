@@ -86,13 +86,13 @@ public final class Calibrator {
         peSafe[0][2] *= g * g * g * g * g;
         for (double[][] start : new double[][][]{peSafe, muon}) {
             double[] x = Objective.flatten(start);
-            for (int restart = 0; restart < 5; restart++) {
+            for (int restart = 0; restart < 3; restart++) {
                 double[] step = new double[x.length];
                 double rel = restart == 0 ? 0.1 : 0.03;
                 for (int i = 0; i < x.length; i++) {
                     step[i] = rel * Math.abs(x[i]) + 0.01;
                 }
-                x = NelderMead.minimise(obj::value, x, step, 4000, 1e-10);
+                x = NelderMead.minimise(obj::value, x, step, 3000, 1e-10);
             }
             double f = obj.value(x);
             if (f < bestF) {

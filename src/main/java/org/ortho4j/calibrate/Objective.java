@@ -32,7 +32,7 @@ public final class Objective {
     static final double INTERMEDIATE_BOUND = 2.0;
     static final double COMPOSED_BOUND = 1.2;
     static final double BF16_DELTA = 1.0 / 256;
-    static final int MAX_POINTS = 512;
+    static final int MAX_POINTS = 256;
     static final double PUSH = 1.02;
 
     private final Spectra.Kind[] kinds;
@@ -61,7 +61,7 @@ public final class Objective {
                 }
             }
         }
-        this.grid = constraintGrid(2000);
+        this.grid = constraintGrid(1200);
         Map<Spectra.Kind, double[]> acc = classErrors(reference);
         for (Map.Entry<Spectra.Kind, double[]> e : acc.entrySet()) {
             baseline.put(e.getKey(), e.getValue()[0] / e.getValue()[1]);
