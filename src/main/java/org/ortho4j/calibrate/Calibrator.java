@@ -166,13 +166,13 @@ public final class Calibrator {
         l.add("# Training set per shape (k = min, n = max): 4 Gaussian spectra (Marchenko–Pastur, ratio k/n), 4 power-law");
         l.add("# (σ_i ∝ i^-α, α ∈ {0.5, 0.75, 1, 1.3}, 10% jitter), 4 low-rank+noise (MP bulk + r ∈ {1, 3, 8, 3%k} spikes at");
         l.add("# 1.5–30× the bulk edge). Held-out set: 3 Gaussian, α ∈ {0.6, 0.9, 1.15}, r ∈ {2, 5, 6%k}, other seeds.");
-        l.add("# Objective: mean_c r_c + 0.5·max_c r_c, r_c = class-mean relative error √(Σ(P(x_i)−1)²/k) / Polar Express's,");
+        l.add("# Objective: mean_c r_c + 0.5·max_c r_c + 20·Σ_c max(0, r_c − 0.97), r_c = class-mean relative error √(Σ(P(x_i)−1)²/k) / PE's,");
         l.add("# precision model " + mode + " (bf16: multiplicative 2^-8 noise after every step); constraints on x ∈ [0, 1.05]:");
         l.add("# every intermediate value in [0, 2], composed value in [0, 1.2]. " + steps + " steps, seed " + seed + ".");
         l.add("# scale 1.02 and eps 1e-6 (as Polar Express) apply to every shape here; shapes not listed take the nearest");
         l.add("# listed shape in (log min, log max/min)" + (interpolate ? "" : " (not enabled in this file)") + ", or Polar Express when none is near.");
         l.add("@name " + name);
-        l.add("@provenance ortho4j calibrate " + DATE + ": per-shape per-step fit on Gaussian/power-law/low-rank+noise spectra, objective mean+0.5·max of error ratio to Polar Express");
+        l.add("@provenance ortho4j calibrate " + DATE + ": per-shape per-step fit on Gaussian/power-law/low-rank+noise spectra, objective mean+0.5·max+hinge of error ratio to Polar Express");
         l.add("@scale " + SCALE);
         l.add("@eps " + EPS);
         l.add("@fallback polar-express");

@@ -12,7 +12,8 @@ import java.util.Random;
  * {@code P = p_T ∘ … ∘ p_1}, {@code p_t(x) = a_t x + b_t x³ + c_t x⁵}, so the relative error against
  * {@code polar(G)} is {@code e = ‖X − U Vᵀ‖_F / ‖U Vᵀ‖_F = √(Σ_i (P(x_i) − 1)² / k)}.
  *
- * <p>Objective, over the classes c of the training set: {@code J = mean_c r_c + 0.5·max_c r_c + penalty}, with
+ * <p>Objective, over the classes c of the training set:
+ * {@code J = mean_c r_c + 0.5·max_c r_c + 20·Σ_c max(0, r_c − 0.97) + penalty}, with
  * {@code r_c = ē_c(θ) / ē_c(Polar Express)} the class's mean relative error as a fraction of Polar Express's.
  * Constraints (quadratic penalty, weight 1e4) on a dense grid of {@code x ∈ [0, 1.05]}: every intermediate
  * {@code x_t} stays in {@code [0, }{@value #INTERMEDIATE_BOUND}{@code ]} and the composed value in
@@ -34,6 +35,8 @@ public final class Objective {
     static final double BF16_DELTA = 1.0 / 256;
     static final int MAX_POINTS = 256;
     static final double PUSH = 1.02;
+    /** Ratio to Polar Express above which a class is penalised steeply (the "never worse than PE" guard). */
+    static final double HINGE = 0.97;
 
     private final Spectra.Kind[] kinds;
     private final double[][] xs; // normalised, subsampled training values
@@ -61,7 +64,7 @@ public final class Objective {
                 }
             }
         }
-        this.grid = constraintGrid(1200);
+        this.grid = constraintGrid(2000);
         Map<Spectra.Kind, double[]> acc = classErrors(reference);
         for (Map.Entry<Spectra.Kind, double[]> e : acc.entrySet()) {
             baseline.put(e.getKey(), e.getValue()[0] / e.getValue()[1]);
@@ -140,13 +143,15 @@ public final class Objective {
         double pen = penalty(abc, grid);
         double mean = 0;
         double max = 0;
+        double hinge = 0;
         Map<Spectra.Kind, double[]> acc = classErrors(abc);
         for (Map.Entry<Spectra.Kind, double[]> e : acc.entrySet()) {
             double r = e.getValue()[0] / e.getValue()[1] / baseline.get(e.getKey());
             mean += r / acc.size();
             max = Math.max(max, r);
+            hinge += Math.max(0, r - HINGE);
         }
-        return mean + 0.5 * max + 1e4 * pen;
+        return mean + 0.5 * max + 20 * hinge + 1e4 * pen;
     }
 
     /** Per-class ratios r_c to Polar Express (for reporting). */
