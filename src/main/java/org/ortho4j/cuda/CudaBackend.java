@@ -1,0 +1,191 @@
+package org.ortho4j.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUdeviceptr;
+import org.ortho4j.BackendKind;
+import org.ortho4j.Lmo;
+import org.ortho4j.MatrixBatch;
+import org.ortho4j.Precision;
+import org.ortho4j.RotationGauge;
+import org.ortho4j.Schedule;
+import org.ortho4j.spi.Backend;
+import org.ortho4j.spi.Storage;
+
+/**
+ * The CUDA backend: one device, its primary context, one stream ({@link CudaRuntime}), pooled device memory, and
+ * one launcher per kernel family. Every operation takes the backend's lock, makes the context current on the
+ * calling thread, queues its work on the stream and waits for it, so a context shared by threads runs their
+ * calls one after another and each call returns with its outputs written.
+ */
+public final class CudaBackend implements Backend {
+    private final CudaRuntime rt;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final CudaNewtonSchulz ns;
+    private final CudaLmo lmo;
+    private final CudaSoftThreshold st;
+    private final CudaGauge gauge;
+    private boolean closed;
+
+    CudaBackend(int ordinal) {
+        this.rt = new CudaRuntime(ordinal);
+        this.ns = new CudaNewtonSchulz(rt);
+        this.lmo = new CudaLmo(rt, this);
+        this.st = new CudaSoftThreshold(rt);
+        this.gauge = new CudaGauge(rt);
+    }
+
+    CudaRuntime runtime() {
+        return rt;
+    }
+
+    /** Runs {@code body} holding the lock with the context current. */
+    <T> T locked(Supplier<T> body) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("cuda backend is closed");
+            }
+            rt.makeCurrent();
+            return body.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void lockedRun(Runnable body) {
+        locked(() -> {
+            body.run();
+            return null;
+        });
+    }
+
+    @Override
+    public BackendKind kind() {
+        return BackendKind.CUDA;
+    }
+
+    @Override
+    public String description() {
+        return "cuda: " + rt.deviceDescription();
+    }
+
+    /** Device bytes held by live matrices and scratch, and bytes cached in the pool (tests watch both). */
+    public long[] memoryInUse() {
+        return locked(() -> new long[]{rt.liveBytes(), rt.pooledBytes()});
+    }
+
+    @Override
+    public Storage allocate(long elements) {
+        return locked(() -> new CudaStorage(this, rt.scratch(elements * Sizeof.FLOAT), elements));
+    }
+
+    void free(CUdeviceptr p) {
+        lock.lock();
+        try {
+            if (!closed) {
+                rt.makeCurrent();
+                rt.release(p);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static CUdeviceptr at(Storage s, long offset) {
+        return ((CudaStorage) s).pointer().withByteOffset(offset * Sizeof.FLOAT);
+    }
+
+    @Override
+    public void write(Storage dst, long dstOffset, float[] src, int srcOffset, int length) {
+        lockedRun(() -> {
+            rt.synchronize("write"); // earlier work on the stream may still use dst
+            rt.check(cuMemcpyHtoD(at(dst, dstOffset), Pointer.to(src).withByteOffset((long) srcOffset * Sizeof.FLOAT),
+                    (long) length * Sizeof.FLOAT), "cuMemcpyHtoD(" + length + " floats)");
+        });
+    }
+
+    @Override
+    public void read(Storage src, long srcOffset, float[] dst, int dstOffset, int length) {
+        lockedRun(() -> {
+            rt.synchronize("read");
+            rt.check(cuMemcpyDtoH(Pointer.to(dst).withByteOffset((long) dstOffset * Sizeof.FLOAT), at(src, srcOffset),
+                    (long) length * Sizeof.FLOAT), "cuMemcpyDtoH(" + length + " floats)");
+        });
+    }
+
+    @Override
+    public void copy(Storage src, long srcOffset, Storage dst, long dstOffset, long length) {
+        lockedRun(() -> {
+            rt.check(cuMemcpyDtoDAsync(at(dst, dstOffset), at(src, srcOffset), length * Sizeof.FLOAT, rt.stream()),
+                    "cuMemcpyDtoDAsync(" + length + " floats)");
+            rt.synchronize("copy");
+        });
+    }
+
+    @Override
+    public void synchronize() {
+        lockedRun(() -> rt.synchronize("synchronize"));
+    }
+
+    @Override
+    public void newtonSchulz(MatrixBatch g, Schedule.Coefficients coefficients, Precision precision, MatrixBatch out) {
+        lockedRun(() -> ns.run(g, coefficients, precision, out));
+    }
+
+    @Override
+    public void polar(MatrixBatch g, MatrixBatch out) {
+        lockedRun(() -> lmo.polar(g, out));
+    }
+
+    @Override
+    public void lmo(Lmo l, MatrixBatch d, MatrixBatch out) {
+        lockedRun(() -> lmo.lmo(l, d, out));
+    }
+
+    @Override
+    public float[] softThreshold(MatrixBatch m, double quantile, MatrixBatch base, MatrixBatch outlier) {
+        return locked(() -> st.split(m, quantile, base, outlier));
+    }
+
+    @Override
+    public float[] momentumSoftThreshold(MatrixBatch grad, MatrixBatch buf, double momentum, boolean nesterov,
+                                         double quantile, MatrixBatch base, MatrixBatch outlier) {
+        return locked(() -> st.momentumSplit(grad, buf, momentum, nesterov, quantile, base, outlier));
+    }
+
+    @Override
+    public void gaugeRotation(RotationGauge g, MatrixBatch w1, MatrixBatch w2, MatrixBatch g1, MatrixBatch g2,
+                              MatrixBatch h1, MatrixBatch h2) {
+        lockedRun(() -> gauge.rotation(g, w1, w2, g1, g2, h1, h2));
+    }
+
+    @Override
+    public void gaugeScaling(MatrixBatch w1, MatrixBatch w2, MatrixBatch g1, MatrixBatch g2, MatrixBatch h1, MatrixBatch h2) {
+        lockedRun(() -> gauge.scaling(w1, w2, g1, g2, h1, h2));
+    }
+
+    @Override
+    public void gaugeLogitShift(MatrixBatch g, MatrixBatch h) {
+        lockedRun(() -> gauge.logitShift(g, h));
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                rt.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

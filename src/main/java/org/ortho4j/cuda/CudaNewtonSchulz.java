@@ -1,0 +1,221 @@
+package org.ortho4j.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
+
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import org.ortho4j.MatrixBatch;
+import org.ortho4j.NonFiniteInputException;
+import org.ortho4j.Precision;
+import org.ortho4j.Schedule;
+
+/**
+ * Launcher for {@code kernels/newton_schulz.cu} (ALGORITHMS.md §1): {@code X0 = G/(s‖G‖_F + eps)}, then per step
+ * {@code A = X Xᵀ, B = b·A + c·A·A, X = a·X + B·X} on the wide orientation.
+ *
+ * <p>Order of work: the per-matrix norms and non-finite flags first (two launches), the flags read back and
+ * {@link NonFiniteInputException} thrown before anything is written; then either the small path (largest side
+ * ≤ {@value #SMALL_MAX}: one launch for the whole batch, all steps on chip) or the large path (one scaling
+ * launch, then three tensor-core GEMM launches per step: {@code A = X Xᵀ}, {@code B = c·A Aᵀ + b·A},
+ * {@code X' = B·X + a·X}; the last one writes {@code out}, transposed back for tall G). Work buffers (fp32
+ * {@code X}, {@code X'}, {@code A}, {@code B}) come from the runtime's pool.
+ */
+final class CudaNewtonSchulz {
+    static final String MODULE = "newton_schulz";
+    /** Largest side handled by the on-chip kernel. */
+    static final int SMALL_MAX = 128;
+    private static final int SMALL_THREADS = 256;
+    private static final int GEMM_THREADS = 256;
+    private static final int TILE = 128;
+    private static final int MAX_GRID_Z = 65535;
+
+    private final CudaRuntime rt;
+
+    CudaNewtonSchulz(CudaRuntime rt) {
+        this.rt = rt;
+    }
+
+    static String suffix(Precision p) {
+        switch (p) {
+            case BF16:
+                return "bf16";
+            case TF32:
+                return "tf32";
+            default:
+                return "fp32";
+        }
+    }
+
+    /** Dynamic shared memory of the small kernel: X (m × (n|1)) and A (m × (m|1)) in fp32. */
+    static int smallSharedBytes(int rows, int cols) {
+        int m = Math.min(rows, cols);
+        int n = Math.max(rows, cols);
+        return 4 * (m * (n | 1) + m * (m | 1));
+    }
+
+    void run(MatrixBatch g, Schedule.Coefficients co, Precision precision, MatrixBatch out) {
+        final int batch = g.batch();
+        final int rows = g.rows();
+        final int cols = g.cols();
+        final long matElems = (long) rows * cols;
+        final CUdeviceptr gp = CudaRuntime.ptr(g);
+        final CUdeviceptr op = CudaRuntime.ptr(out);
+
+        CUdeviceptr denom = rt.scratch((long) batch * Sizeof.DOUBLE);
+        try {
+            normalise(gp, batch, matElems, co.scale(), co.eps(), denom);
+            if (Math.max(rows, cols) <= SMALL_MAX) {
+                small(gp, op, denom, batch, rows, cols, co, precision);
+            } else {
+                large(gp, op, denom, batch, rows, cols, co, precision);
+            }
+            rt.synchronize("newtonSchulz " + g.shape() + " " + precision + " (" + co.source() + ")");
+        } finally {
+            rt.release(denom);
+        }
+    }
+
+    /** {@code denom[b] = s·‖G_b‖_F + eps}; throws {@link NonFiniteInputException} for the first non-finite matrix. */
+    private void normalise(CUdeviceptr gp, int batch, long matElems, double s, double eps, CUdeviceptr denom) {
+        int chunks = (int) Math.min(1024, Math.max(1, (matElems + 16383) / 16384));
+        CUdeviceptr partial = rt.scratch((long) batch * chunks * Sizeof.DOUBLE);
+        CUdeviceptr flags = rt.scratch((long) batch * Sizeof.INT);
+        try {
+            rt.check(cuMemsetD32Async(flags, 0, batch, rt.stream()), "cuMemsetD32Async(flags)");
+            CUfunction f = rt.function(MODULE, "ns_norm_partial");
+            rt.launch(f, "ns_norm_partial", batch, chunks, 1, 256, 1, 1, 0, Pointer.to(
+                    Pointer.to(gp), Pointer.to(new long[]{matElems}), Pointer.to(new int[]{chunks}),
+                    Pointer.to(partial), Pointer.to(flags)));
+            CUfunction fin = rt.function(MODULE, "ns_norm_finalize");
+            rt.launch(fin, "ns_norm_finalize", (batch + 127) / 128, 1, 1, 128, 1, 1, 0, Pointer.to(
+                    Pointer.to(partial), Pointer.to(new int[]{chunks}), Pointer.to(new int[]{batch}),
+                    Pointer.to(new double[]{s}), Pointer.to(new double[]{eps}), Pointer.to(denom)));
+            rt.synchronize("newtonSchulz: norm of g");
+            int[] host = new int[batch];
+            rt.check(cuMemcpyDtoH(Pointer.to(host), flags, (long) batch * Sizeof.INT), "cuMemcpyDtoH(flags)");
+            for (int b = 0; b < batch; b++) {
+                if (host[b] != 0) {
+                    throw new NonFiniteInputException("newtonSchulz", "g", b);
+                }
+            }
+        } finally {
+            rt.release(flags);
+            rt.release(partial);
+        }
+    }
+
+    private void small(CUdeviceptr gp, CUdeviceptr op, CUdeviceptr denom, int batch, int rows, int cols,
+                       Schedule.Coefficients co, Precision precision) {
+        int steps = co.steps();
+        float[] abc = new float[Math.max(3, 3 * steps)];
+        for (int t = 0; t < steps; t++) {
+            abc[3 * t] = (float) co.a(t);
+            abc[3 * t + 1] = (float) co.b(t);
+            abc[3 * t + 2] = (float) co.c(t);
+        }
+        CUdeviceptr coef = rt.scratch((long) abc.length * Sizeof.FLOAT);
+        try {
+            rt.check(cuMemcpyHtoD(coef, Pointer.to(abc), (long) abc.length * Sizeof.FLOAT), "cuMemcpyHtoD(coefficients)");
+            String name = "ns_small_" + suffix(precision);
+            CUfunction f = rt.function(MODULE, name);
+            int shared = smallSharedBytes(rows, cols);
+            if (shared > 48 * 1024) {
+                rt.allowDynamicShared(f, name, shared);
+            }
+            rt.launch(f, name, batch, 1, 1, SMALL_THREADS, 1, 1, shared, Pointer.to(
+                    Pointer.to(gp), Pointer.to(op), Pointer.to(denom), Pointer.to(coef),
+                    Pointer.to(new int[]{steps}), Pointer.to(new int[]{rows}), Pointer.to(new int[]{cols})));
+            rt.synchronize("newtonSchulz small path " + name);
+        } finally {
+            rt.release(coef);
+        }
+    }
+
+    private void large(CUdeviceptr gp, CUdeviceptr op, CUdeviceptr denom, int batch, int rows, int cols,
+                       Schedule.Coefficients co, Precision precision) {
+        final boolean tall = rows > cols;
+        final int m = Math.min(rows, cols);
+        final int n = Math.max(rows, cols);
+        final long mn = (long) m * n;
+        final long mm = (long) m * m;
+        final int steps = co.steps();
+        CUfunction scale = rt.function(MODULE, "ns_scale");
+        int scaleGrid = (int) Math.min(65535L * 16, (batch * mn + 255) / 256);
+        if (steps == 0) { // out = X0 in G's own layout
+            rt.launch(scale, "ns_scale", scaleGrid, 1, 1, 256, 1, 1, 0, Pointer.to(Pointer.to(gp), Pointer.to(op),
+                    Pointer.to(denom), Pointer.to(new int[]{batch}), Pointer.to(new int[]{rows}), Pointer.to(new int[]{cols}),
+                    Pointer.to(new int[]{0})));
+            return;
+        }
+        CUdeviceptr x = rt.scratch(batch * mn * Sizeof.FLOAT);
+        CUdeviceptr x2 = null;
+        CUdeviceptr a = null;
+        CUdeviceptr bm = null;
+        try {
+            x2 = rt.scratch(batch * mn * Sizeof.FLOAT);
+            a = rt.scratch(batch * mm * Sizeof.FLOAT);
+            bm = rt.scratch(batch * mm * Sizeof.FLOAT);
+            // X0 = G / (s‖G‖_F + eps), transposed for tall G
+            rt.launch(scale, "ns_scale", scaleGrid, 1, 1, 256, 1, 1, 0, Pointer.to(Pointer.to(gp), Pointer.to(x),
+                    Pointer.to(denom), Pointer.to(new int[]{batch}), Pointer.to(new int[]{rows}), Pointer.to(new int[]{cols}),
+                    Pointer.to(new int[]{tall ? 1 : 0})));
+            String sfx = suffix(precision);
+            String ntName = "ns_gemm_" + sfx + "_nt";
+            String nnName = "ns_gemm_" + sfx + "_nn";
+            CUfunction nt = rt.function(MODULE, ntName);
+            CUfunction nn = rt.function(MODULE, nnName);
+            int tm = (m + TILE - 1) / TILE;
+            int tn = (n + TILE - 1) / TILE;
+            int upper = tm * (tm + 1) / 2;
+            CUdeviceptr cur = x;
+            CUdeviceptr next = x2;
+            for (int t = 0; t < steps; t++) {
+                boolean last = t == steps - 1;
+                for (int z0 = 0; z0 < batch; z0 += MAX_GRID_Z) {
+                    int zc = Math.min(MAX_GRID_Z, batch - z0);
+                    CUdeviceptr xc = cur.withByteOffset(z0 * mn * Sizeof.FLOAT);
+                    CUdeviceptr ac = a.withByteOffset(z0 * mm * Sizeof.FLOAT);
+                    CUdeviceptr bc = bm.withByteOffset(z0 * mm * Sizeof.FLOAT);
+                    CUdeviceptr dst = last ? op.withByteOffset(z0 * mn * Sizeof.FLOAT) : next.withByteOffset(z0 * mn * Sizeof.FLOAT);
+                    // A = X Xᵀ (upper tiles, mirrored)
+                    gemm(nt, ntName, upper, zc, xc, xc, null, ac, m, m, n, n, n, m, mn, mn, 0, mm, 1f, 0f, false);
+                    // B = c·A Aᵀ + b·A  (A symmetric: A Aᵀ = A·A)
+                    gemm(nt, ntName, upper, zc, ac, ac, ac, bc, m, m, m, m, m, m, mm, mm, mm, mm,
+                            (float) co.c(t), (float) co.b(t), false);
+                    // X' = B·X + a·X  (the last step writes out, transposed back for tall G)
+                    gemm(nn, nnName, tm * tn, zc, bc, xc, xc, dst, m, n, m, m, n, n, mm, mn, mn, mn,
+                            1f, (float) co.a(t), last && tall);
+                }
+                CUdeviceptr tmp = cur;
+                cur = next;
+                next = tmp;
+            }
+        } finally {
+            rt.release(x);
+            if (x2 != null) {
+                rt.release(x2);
+            }
+            if (a != null) {
+                rt.release(a);
+            }
+            if (bm != null) {
+                rt.release(bm);
+            }
+        }
+    }
+
+    private void gemm(CUfunction f, String name, int gridX, int gridZ, CUdeviceptr p, CUdeviceptr q, CUdeviceptr d,
+                      CUdeviceptr c, int mRows, int nCols, int k, int ldp, int ldq, int ldc, long sp, long sq, long sd,
+                      long sc, float alpha, float beta, boolean transC) {
+        rt.launch(f, name, gridX, 1, gridZ, GEMM_THREADS, 1, 1, 0, Pointer.to(
+                Pointer.to(p), Pointer.to(q), Pointer.to(d == null ? new CUdeviceptr() : d), Pointer.to(c),
+                Pointer.to(new int[]{mRows}), Pointer.to(new int[]{nCols}), Pointer.to(new int[]{k}),
+                Pointer.to(new int[]{ldp}), Pointer.to(new int[]{ldq}), Pointer.to(new int[]{ldc}),
+                Pointer.to(new long[]{sp}), Pointer.to(new long[]{sq}), Pointer.to(new long[]{sd}), Pointer.to(new long[]{sc}),
+                Pointer.to(new float[]{alpha}), Pointer.to(new float[]{beta}), Pointer.to(new int[]{transC ? 1 : 0})));
+    }
+}

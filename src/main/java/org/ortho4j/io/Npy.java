@@ -1,0 +1,482 @@
+package org.ortho4j.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * NumPy {@code .npy} files of float matrices, so that ortho4j's command-line tool reads what
+ * {@code numpy.save} writes and writes what {@code numpy.load} reads.
+ *
+ * <p>Reading accepts format versions 1.0, 2.0 and 3.0; dtype {@code float32} or {@code float64} in either byte
+ * order ({@code '<f4'}, {@code '>f4'}, {@code '<f8'}, {@code '>f8'}); C (row-major) order; 2-D arrays (one
+ * {@code rows × cols} matrix, batch 1) or 3-D arrays ({@code batch × rows × cols}). float64 values are rounded
+ * to float32. Writing produces version 1.0 (2.0 if the header is too long), {@code '<f4'}, C order, with the
+ * shape given. Every failure is an {@link NpyException} whose one-line message starts with the file name.
+ *
+ * <p>Format reference: numpy/lib/format.py ("the magic string {@code \x93NUMPY}, major and minor version
+ * bytes, a little-endian header length (2 bytes in 1.0, 4 bytes in 2.0 and 3.0), an ASCII (3.0: UTF-8) Python
+ * dict literal padded with spaces and a newline so the data start at a multiple of 64 bytes").
+ */
+public final class Npy {
+    private Npy() {
+    }
+
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final int ALIGN = 64;
+    private static final int CHUNK = 1 << 20;
+
+    /** A bad or unsupported {@code .npy} file, or an I/O failure on one; the message names the file. */
+    public static final class NpyException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public NpyException(String message) {
+            super(message);
+        }
+
+        public NpyException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * A batch of float32 matrices read from a file: {@code batch × rows × cols} row-major values, and whether
+     * the file held a 3-D array (a 2-D file reads as batch 1 with {@code batched() == false}).
+     */
+    public static final class Matrices {
+        private final float[] data;
+        private final int batch;
+        private final int rows;
+        private final int cols;
+        private final boolean batched;
+
+        public Matrices(float[] data, int batch, int rows, int cols, boolean batched) {
+            this.data = Objects.requireNonNull(data, "data");
+            if (batch < 1 || rows < 1 || cols < 1 || (long) batch * rows * cols != data.length) {
+                throw new IllegalArgumentException("matrices: shape " + batch + "x" + rows + "x" + cols + " does not match "
+                        + data.length + " values");
+            }
+            if (!batched && batch != 1) {
+                throw new IllegalArgumentException("matrices: a 2-D array has batch 1, got " + batch);
+            }
+            this.batch = batch;
+            this.rows = rows;
+            this.cols = cols;
+            this.batched = batched;
+        }
+
+        /** The values, row-major, matrices contiguous (not a copy). */
+        public float[] data() {
+            return data;
+        }
+
+        public int batch() {
+            return batch;
+        }
+
+        public int rows() {
+            return rows;
+        }
+
+        public int cols() {
+            return cols;
+        }
+
+        /** True when the file held a 3-D array. */
+        public boolean batched() {
+            return batched;
+        }
+
+        /** The NumPy shape: {@code {rows, cols}} or {@code {batch, rows, cols}}. */
+        public int[] shape() {
+            return batched ? new int[]{batch, rows, cols} : new int[]{rows, cols};
+        }
+
+        /** {@code "rows x cols"} or {@code "batch x rows x cols"}. */
+        public String shapeString() {
+            return batched ? batch + "x" + rows + "x" + cols : rows + "x" + cols;
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    /** Reads a 2-D or 3-D float32/float64 C-order array; see the class comment for what is accepted. */
+    public static Matrices read(Path file) throws NpyException {
+        Objects.requireNonNull(file, "file");
+        String name = file.toString();
+        if (Files.isDirectory(file)) {
+            throw new NpyException(name + ": is a directory, not an .npy file");
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, pre, 0);
+            int got = pre.position();
+            pre.flip();
+            if (got < 10 || !startsWithMagic(pre)) {
+                throw new NpyException(name + ": not an .npy file (missing the \\x93NUMPY magic string)");
+            }
+            int major = pre.get(6) & 0xff;
+            int minor = pre.get(7) & 0xff;
+            long headerLen;
+            int preLen;
+            if (major == 1) {
+                headerLen = pre.getShort(8) & 0xffff;
+                preLen = 10;
+            } else if (major == 2 || major == 3) {
+                if (got < 12) {
+                    throw new NpyException(name + ": truncated .npy header");
+                }
+                headerLen = pre.getInt(8) & 0xffffffffL;
+                preLen = 12;
+            } else {
+                throw new NpyException(name + ": unsupported .npy format version " + major + "." + minor + " (expected 1.0, 2.0 or 3.0)");
+            }
+            if (preLen + headerLen > size) {
+                throw new NpyException(name + ": truncated .npy header (header says " + headerLen + " bytes, file has "
+                        + (size - preLen) + " after the preamble)");
+            }
+            if (headerLen > 1 << 24) {
+                throw new NpyException(name + ": .npy header of " + headerLen + " bytes is implausibly long");
+            }
+            ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, hb, preLen);
+            String header = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+            Header h = parseHeader(header, name);
+
+            long dataStart = preLen + headerLen;
+            long count = 1;
+            for (int d : h.shape) {
+                count *= d;
+            }
+            long need = count * h.itemSize;
+            long have = size - dataStart;
+            if (have < need) {
+                throw new NpyException(name + ": truncated data: shape " + shapeText(h.shape) + " of " + h.descr + " needs " + need
+                        + " bytes, the file has " + have);
+            }
+            if (have > need) {
+                throw new NpyException(name + ": " + (have - need) + " unexpected bytes after the data of shape " + shapeText(h.shape));
+            }
+            if (count > Integer.MAX_VALUE - 8) {
+                throw new NpyException(name + ": " + count + " elements are more than one Java array holds");
+            }
+            float[] data = new float[(int) count];
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(need, 8))).order(h.order);
+            long pos = dataStart;
+            int next = 0;
+            while (next < data.length) {
+                buf.clear();
+                long remaining = (long) (data.length - next) * h.itemSize;
+                buf.limit((int) Math.min(buf.capacity() / h.itemSize * h.itemSize, remaining));
+                int n = readFully(ch, buf, pos);
+                if (buf.hasRemaining()) {
+                    throw new NpyException(name + ": truncated data (file shrank while reading)");
+                }
+                pos += n;
+                buf.flip();
+                if (h.itemSize == 4) {
+                    while (buf.hasRemaining()) {
+                        data[next++] = buf.getFloat();
+                    }
+                } else {
+                    while (buf.hasRemaining()) {
+                        data[next++] = (float) buf.getDouble();
+                    }
+                }
+            }
+            boolean batched = h.shape.length == 3;
+            return batched
+                    ? new Matrices(data, h.shape[0], h.shape[1], h.shape[2], true)
+                    : new Matrices(data, 1, h.shape[0], h.shape[1], false);
+        } catch (NpyException e) {
+            throw e;
+        } catch (NoSuchFileException e) {
+            throw new NpyException(name + ": no such file", e);
+        } catch (IOException e) {
+            throw new NpyException(name + ": cannot read: " + oneLine(e), e);
+        }
+    }
+
+    private static boolean startsWithMagic(ByteBuffer b) {
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (b.get(i) != MAGIC[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Reads from {@code pos} until {@code buf} is full or the file ends; returns the bytes read. */
+    private static int readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+        int total = 0;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos + total);
+            if (n < 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    private static final class Header {
+        String descr;
+        ByteOrder order;
+        int itemSize;
+        int[] shape;
+    }
+
+    /**
+     * Parses the header dict, e.g. {@code {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }}: exactly
+     * the three keys NumPy writes, in any order.
+     */
+    private static Header parseHeader(String header, String name) throws NpyException {
+        String s = header.strip();
+        if (!s.startsWith("{") || !s.endsWith("}")) {
+            throw new NpyException(name + ": malformed .npy header (not a dict): " + clip(s));
+        }
+        DictParser p = new DictParser(s.substring(1, s.length() - 1), name);
+        String descr = null;
+        Boolean fortran = null;
+        int[] shape = null;
+        while (p.skipSpaces()) {
+            String key = p.string();
+            p.expect(':');
+            switch (key) {
+                case "descr":
+                    descr = p.string();
+                    break;
+                case "fortran_order":
+                    fortran = p.bool();
+                    break;
+                case "shape":
+                    shape = p.tuple();
+                    break;
+                default:
+                    throw new NpyException(name + ": unexpected key '" + key + "' in .npy header");
+            }
+            if (p.skipSpaces()) {
+                p.expect(',');
+            }
+        }
+        if (descr == null || fortran == null || shape == null) {
+            throw new NpyException(name + ": .npy header lacks 'descr', 'fortran_order' or 'shape': " + clip(s));
+        }
+        Header h = new Header();
+        h.descr = descr;
+        switch (descr) {
+            case "<f4": h.order = ByteOrder.LITTLE_ENDIAN; h.itemSize = 4; break;
+            case ">f4": h.order = ByteOrder.BIG_ENDIAN; h.itemSize = 4; break;
+            case "<f8": h.order = ByteOrder.LITTLE_ENDIAN; h.itemSize = 8; break;
+            case ">f8": h.order = ByteOrder.BIG_ENDIAN; h.itemSize = 8; break;
+            default:
+                throw new NpyException(name + ": dtype '" + descr + "' is not supported (expected float32 or float64: '<f4', '>f4', '<f8' or '>f8')");
+        }
+        if (fortran) {
+            throw new NpyException(name + ": Fortran-order arrays are not supported; save a C-order array (numpy.ascontiguousarray)");
+        }
+        if (shape.length != 2 && shape.length != 3) {
+            throw new NpyException(name + ": array of shape " + shapeText(shape) + " is " + shape.length
+                    + "-D; expected 2-D (a matrix) or 3-D (a batch of matrices)");
+        }
+        for (int d : shape) {
+            if (d == 0) {
+                throw new NpyException(name + ": array of shape " + shapeText(shape) + " is empty");
+            }
+        }
+        h.shape = shape;
+        return h;
+    }
+
+    /** A tiny reader for the Python literal subset NumPy writes in headers. */
+    private static final class DictParser {
+        private final String s;
+        private final String name;
+        private int i;
+
+        DictParser(String s, String name) {
+            this.s = s;
+            this.name = name;
+        }
+
+        /** Skips blanks; false at the end. */
+        boolean skipSpaces() {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+            return i < s.length();
+        }
+
+        void expect(char c) throws NpyException {
+            skipSpaces();
+            if (i >= s.length() || s.charAt(i) != c) {
+                throw bad("expected '" + c + "'");
+            }
+            i++;
+        }
+
+        String string() throws NpyException {
+            skipSpaces();
+            if (i >= s.length() || (s.charAt(i) != '\'' && s.charAt(i) != '"')) {
+                throw bad("expected a quoted string");
+            }
+            char q = s.charAt(i++);
+            int end = s.indexOf(q, i);
+            if (end < 0) {
+                throw bad("unterminated string");
+            }
+            String v = s.substring(i, end);
+            i = end + 1;
+            return v;
+        }
+
+        boolean bool() throws NpyException {
+            skipSpaces();
+            if (s.startsWith("True", i)) {
+                i += 4;
+                return true;
+            }
+            if (s.startsWith("False", i)) {
+                i += 5;
+                return false;
+            }
+            throw bad("expected True or False");
+        }
+
+        int[] tuple() throws NpyException {
+            expect('(');
+            List<Integer> dims = new ArrayList<>();
+            while (true) {
+                skipSpaces();
+                if (i < s.length() && s.charAt(i) == ')') {
+                    i++;
+                    break;
+                }
+                int start = i;
+                while (i < s.length() && Character.isDigit(s.charAt(i))) {
+                    i++;
+                }
+                // NumPy 1.x may write Python 2 longs such as 3L.
+                String digits = s.substring(start, i);
+                if (i < s.length() && s.charAt(i) == 'L') {
+                    i++;
+                }
+                if (digits.isEmpty()) {
+                    throw bad("expected a dimension");
+                }
+                try {
+                    dims.add(Integer.parseInt(digits));
+                } catch (NumberFormatException e) {
+                    throw new NpyException(name + ": dimension " + digits + " in .npy header is too large");
+                }
+                skipSpaces();
+                if (i < s.length() && s.charAt(i) == ',') {
+                    i++;
+                } else if (i < s.length() && s.charAt(i) == ')') {
+                    i++;
+                    break;
+                } else {
+                    throw bad("expected ',' or ')' in shape");
+                }
+            }
+            return dims.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        private NpyException bad(String what) {
+            return new NpyException(name + ": malformed .npy header (" + what + " at column " + i + "): " + clip(s));
+        }
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /** Writes {@code m} as {@code '<f4'} with its own shape ({@link Matrices#shape()}). */
+    public static void write(Path file, Matrices m) throws NpyException {
+        write(file, m.data(), m.shape());
+    }
+
+    /**
+     * Writes {@code data} (row-major, not modified) as a C-order {@code '<f4'} array of {@code shape}
+     * (any number of dimensions, each ≥ 0, product = {@code data.length}).
+     */
+    public static void write(Path file, float[] data, int... shape) throws NpyException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(data, "data");
+        long count = 1;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("npy write: negative dimension in shape " + shapeText(shape));
+            }
+            count *= d;
+        }
+        if (count != data.length) {
+            throw new IllegalArgumentException("npy write: shape " + shapeText(shape) + " holds " + count + " values, got " + data.length);
+        }
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeText(shape) + ", }";
+        byte[] dictBytes = dict.getBytes(StandardCharsets.ISO_8859_1);
+        // Version 1.0 when the padded header fits in 2 bytes of length, else 2.0.
+        int major = 10 + dictBytes.length + 1 <= 0xffff ? 1 : 2;
+        int preLen = major == 1 ? 10 : 12;
+        int total = preLen + dictBytes.length + 1; // + '\n'
+        int padded = (total + ALIGN - 1) / ALIGN * ALIGN;
+        int headerLen = padded - preLen;
+        ByteBuffer head = ByteBuffer.allocate(padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.put(MAGIC).put((byte) major).put((byte) 0);
+        if (major == 1) {
+            head.putShort((short) headerLen);
+        } else {
+            head.putInt(headerLen);
+        }
+        head.put(dictBytes);
+        while (head.position() < padded - 1) {
+            head.put((byte) ' ');
+        }
+        head.put((byte) '\n');
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(head.array());
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(4L * data.length, 4))).order(ByteOrder.LITTLE_ENDIAN);
+            int next = 0;
+            while (next < data.length) {
+                buf.clear();
+                while (buf.remaining() >= 4 && next < data.length) {
+                    buf.putFloat(data[next++]);
+                }
+                out.write(buf.array(), 0, buf.position());
+            }
+        } catch (IOException e) {
+            throw new NpyException(file + ": cannot write: " + oneLine(e), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Python's tuple spelling: {@code (3,)}, {@code (3, 4)}. */
+    static String shapeText(int[] shape) {
+        if (shape.length == 1) {
+            return "(" + shape[0] + ",)";
+        }
+        String s = Arrays.toString(shape);
+        return "(" + s.substring(1, s.length() - 1) + ")";
+    }
+
+    private static String clip(String s) {
+        String t = s.replaceAll("\\s+", " ");
+        return t.length() > 120 ? t.substring(0, 117) + "..." : t;
+    }
+
+    private static String oneLine(IOException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + " " + e.getMessage();
+        return m.replaceAll("\\s+", " ");
+    }
+}

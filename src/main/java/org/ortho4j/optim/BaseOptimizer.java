@@ -1,0 +1,186 @@
+package org.ortho4j.optim;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.ortho4j.Context;
+import org.ortho4j.MatrixBatch;
+
+/**
+ * Shared machinery: the parameter list, state slots on the backend (zero-initialised {@link MatrixBatch}es keyed by
+ * parameter and name), the step counter, and the host AdamW used for parameters an optimizer does not treat as
+ * matrices.
+ *
+ * <p>Elementwise arithmetic (momentum, Adam moments, axpy) runs in Java on host copies of the state, because the
+ * kernel API has no elementwise operations: {@link #host} reads a batch, {@link #store} writes it back. This is the
+ * single place where a GPU elementwise kernel would go; orthogonalisation, LMOs, soft-thresholds and gauge
+ * projections always go through the {@link Context}.
+ */
+abstract class BaseOptimizer implements Optimizer {
+    final Context ctx;
+    private final List<ParamGroup> groups;
+    private final List<MatrixBatch> params;
+    private final Map<MatrixBatch, Map<String, MatrixBatch>> state = new IdentityHashMap<>();
+    private final Map<String, double[]> scalars = new LinkedHashMap<>();
+    long step;
+    private boolean closed;
+
+    BaseOptimizer(Context ctx, List<ParamGroup> groups) {
+        this.ctx = Objects.requireNonNull(ctx, "ctx");
+        this.groups = List.copyOf(groups);
+        List<MatrixBatch> ps = new ArrayList<>();
+        IdentityHashMap<MatrixBatch, Boolean> seen = new IdentityHashMap<>();
+        for (ParamGroup g : this.groups) {
+            for (MatrixBatch p : g.params()) {
+                if (p.context() != ctx) {
+                    throw new IllegalArgumentException(name() + ": parameter " + p.shape() + " of group " + g.name() + " belongs to another context");
+                }
+                if (seen.put(p, Boolean.TRUE) != null) {
+                    throw new IllegalArgumentException(name() + ": parameter " + p.shape() + " appears twice (group " + g.name() + ")");
+                }
+                ps.add(p);
+            }
+        }
+        this.params = Collections.unmodifiableList(ps);
+    }
+
+    @Override
+    public Context context() {
+        return ctx;
+    }
+
+    @Override
+    public List<ParamGroup> groups() {
+        return groups;
+    }
+
+    @Override
+    public List<MatrixBatch> parameters() {
+        return params;
+    }
+
+    @Override
+    public long steps() {
+        return step;
+    }
+
+    @Override
+    public final void step(List<MatrixBatch> grads) {
+        if (closed) {
+            throw new IllegalStateException(name() + ": optimizer is closed");
+        }
+        Objects.requireNonNull(grads, "grads");
+        if (grads.size() != params.size()) {
+            throw new IllegalArgumentException(name() + ": expected " + params.size() + " gradients, got " + grads.size());
+        }
+        for (int i = 0; i < grads.size(); i++) {
+            MatrixBatch g = Objects.requireNonNull(grads.get(i), "gradient " + i);
+            MatrixBatch p = params.get(i);
+            if (g.context() != ctx || g.batch() != p.batch() || g.rows() != p.rows() || g.cols() != p.cols()) {
+                throw new IllegalArgumentException(name() + ": gradient " + i + " (" + g.shape() + ") must match parameter " + p.shape()
+                        + " on the same context");
+            }
+        }
+        step++;
+        int k = 0;
+        for (ParamGroup g : groups) {
+            List<MatrixBatch> gg = grads.subList(k, k + g.params().size());
+            k += g.params().size();
+            update(g, gg);
+        }
+    }
+
+    /** Updates the parameters of one group from their gradients; {@link #step} has been incremented. */
+    abstract void update(ParamGroup group, List<MatrixBatch> grads);
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            for (Map<String, MatrixBatch> m : state.values()) {
+                for (MatrixBatch b : m.values()) {
+                    b.close();
+                }
+            }
+            state.clear();
+        }
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /** State slot {@code slot} of {@code p}, same shape as {@code p}, zero on first use. */
+    MatrixBatch slot(MatrixBatch p, String slot) {
+        return slot(p, slot, p.batch(), p.rows(), p.cols());
+    }
+
+    /** State slot of any shape, zero on first use. */
+    MatrixBatch slot(MatrixBatch p, String slot, int batch, int rows, int cols) {
+        Map<String, MatrixBatch> m = state.computeIfAbsent(p, k -> new LinkedHashMap<>());
+        MatrixBatch s = m.get(slot);
+        if (s == null) {
+            s = ctx.allocate(batch, rows, cols);
+            s.fill(0f);
+            m.put(slot, s);
+        }
+        return s;
+    }
+
+    /** Scalar state (host), zero on first use. */
+    double[] scalars(String key, int n) {
+        return scalars.computeIfAbsent(key, k -> new double[n]);
+    }
+
+    /** Host copy of a batch (where a GPU elementwise kernel would read device memory directly). */
+    static float[] host(MatrixBatch m) {
+        return m.toArray();
+    }
+
+    /** Writes a host array back to the backend. */
+    static void store(MatrixBatch m, float[] values) {
+        m.copyFrom(values);
+    }
+
+    /** A temporary batch on this context holding {@code values}. */
+    MatrixBatch temp(float[] values, int batch, int rows, int cols) {
+        return ctx.upload(values, batch, rows, cols);
+    }
+
+    // ---------------------------------------------------------------- AdamW
+
+    /**
+     * The AdamW change of {@code p} (not applied), in float32 on host:
+     * {@code m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², Δ = −lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + eps) − lr·wd·p}.
+     * Updates the moments in slots {@code adam.m}, {@code adam.v}.
+     */
+    float[] adamWDelta(MatrixBatch p, float[] w, float[] g, double lr, double beta1, double beta2, double eps, double wd) {
+        MatrixBatch ms = slot(p, "adam.m");
+        MatrixBatch vs = slot(p, "adam.v");
+        float[] m = host(ms);
+        float[] v = host(vs);
+        double bc1 = 1 - Math.pow(beta1, step);
+        double bc2 = 1 - Math.pow(beta2, step);
+        float[] d = new float[w.length];
+        for (int i = 0; i < w.length; i++) {
+            m[i] = (float) (beta1 * m[i] + (1 - beta1) * g[i]);          // m ← β₁m + (1−β₁)g
+            v[i] = (float) (beta2 * v[i] + (1 - beta2) * g[i] * g[i]);   // v ← β₂v + (1−β₂)g²
+            double u = (m[i] / bc1) / (Math.sqrt(v[i] / bc2) + eps);       // m̂/(√v̂ + eps)
+            d[i] = (float) (-lr * u - lr * wd * w[i]);                     // decoupled weight decay
+        }
+        store(ms, m);
+        store(vs, v);
+        return d;
+    }
+
+    /** {@code p ← p + Δ}. */
+    static void apply(MatrixBatch p, float[] w, float[] delta) {
+        float[] out = new float[w.length];
+        for (int i = 0; i < w.length; i++) {
+            out[i] = w[i] + delta[i];
+        }
+        store(p, out);
+    }
+}

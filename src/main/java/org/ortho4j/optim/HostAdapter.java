@@ -1,0 +1,108 @@
+package org.ortho4j.optim;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.ortho4j.MatrixBatch;
+
+/**
+ * The dependency-free shape of a framework wrapper (DL4J {@code GradientUpdater}, DJL {@code Optimizer}): the
+ * framework hands over gradients one parameter at a time, as host arrays under its own parameter ids; once every
+ * parameter's gradient of the step has arrived, {@link #step()} runs one {@link Optimizer#step} (Muon, SCION, ROOT
+ * and DDC need the whole matrix, and DDC every member of a gauge group, at once), after which
+ * {@link #parameter(String)} returns the updated values to copy back into the framework's arrays.
+ *
+ * <p>Not thread-safe: one framework training loop drives it.
+ */
+public final class HostAdapter implements AutoCloseable {
+    private final Optimizer optimizer;
+    private final Map<String, Integer> index = new LinkedHashMap<>();
+    private final List<MatrixBatch> params;
+    private final MatrixBatch[] grads;
+    private final boolean[] arrived;
+    private int count;
+
+    /**
+     * @param optimizer the optimizer whose {@link Optimizer#parameters()} the framework's parameters are
+     * @param ids       one id per parameter, in {@link Optimizer#parameters()} order, distinct
+     */
+    public HostAdapter(Optimizer optimizer, List<String> ids) {
+        this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        this.params = optimizer.parameters();
+        if (ids.size() != params.size()) {
+            throw new IllegalArgumentException("HostAdapter: " + ids.size() + " ids for " + params.size() + " parameters");
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            if (index.put(Objects.requireNonNull(ids.get(i), "id"), i) != null) {
+                throw new IllegalArgumentException("HostAdapter: id '" + ids.get(i) + "' appears twice");
+            }
+        }
+        this.grads = new MatrixBatch[params.size()];
+        this.arrived = new boolean[params.size()];
+        try {
+            for (int i = 0; i < grads.length; i++) {
+                MatrixBatch p = params.get(i);
+                grads[i] = optimizer.context().allocate(p.batch(), p.rows(), p.cols());
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Stores the gradient of parameter {@code id} for the current step ({@code values} not modified). */
+    public void gradient(String id, float[] values) {
+        int i = indexOf(id);
+        grads[i].copyFrom(values);
+        if (!arrived[i]) {
+            arrived[i] = true;
+            count++;
+        }
+    }
+
+    /** Whether every parameter's gradient of the current step has arrived. */
+    public boolean ready() {
+        return count == grads.length;
+    }
+
+    /** Runs one optimizer step on the collected gradients and starts collecting the next step's. */
+    public void step() {
+        if (!ready()) {
+            StringBuilder missing = new StringBuilder();
+            for (Map.Entry<String, Integer> e : index.entrySet()) {
+                if (!arrived[e.getValue()]) {
+                    missing.append(missing.length() == 0 ? "" : ", ").append(e.getKey());
+                }
+            }
+            throw new IllegalStateException("HostAdapter.step: no gradient yet for " + missing);
+        }
+        optimizer.step(Arrays.asList(grads));
+        Arrays.fill(arrived, false);
+        count = 0;
+    }
+
+    /** The current values of parameter {@code id}. */
+    public float[] parameter(String id) {
+        return params.get(indexOf(id)).toArray();
+    }
+
+    private int indexOf(String id) {
+        Integer i = index.get(id);
+        if (i == null) {
+            throw new IllegalArgumentException("HostAdapter: unknown parameter id '" + id + "' (known: " + index.keySet() + ")");
+        }
+        return i;
+    }
+
+    /** Releases the gradient buffers (not the optimizer). */
+    @Override
+    public void close() {
+        for (MatrixBatch g : grads) {
+            if (g != null) {
+                g.close();
+            }
+        }
+    }
+}

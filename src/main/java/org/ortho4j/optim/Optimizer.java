@@ -1,0 +1,55 @@
+package org.ortho4j.optim;
+
+import java.util.List;
+import org.ortho4j.Context;
+import org.ortho4j.MatrixBatch;
+
+/**
+ * An optimizer over {@link ParamGroup}s whose parameters, and whose state (momentum, Adam moments), live on one
+ * {@link Context}. {@link #step} reads one gradient per parameter, in {@link #parameters()} order (the groups'
+ * parameters concatenated), and updates the parameters in place.
+ *
+ * <h2>Wrapping it in a framework</h2>
+ * Frameworks hand an optimizer one parameter at a time: DL4J's {@code GradientUpdater.applyUpdater(INDArray
+ * gradient, int iteration, int epoch)} turns the gradient into the update in place (the framework then does
+ * {@code params -= update}), and DJL's {@code Optimizer.update(String parameterId, NDArray weight, NDArray grad)}
+ * updates the weight. Because Muon/SCION/ROOT need the whole matrix and DDC needs every member of a gauge group
+ * at once, a wrapper collects gradients and runs one {@link #step} when the last one of a step has arrived; see
+ * {@link HostAdapter}, the dependency-free shape of such a wrapper:
+ * <pre>{@code
+ * // DJL: class Ortho4jDjl extends ai.djl.training.optimizer.Optimizer
+ * public void update(String id, NDArray weight, NDArray grad) {
+ *     adapter.gradient(id, grad.toFloatArray());
+ *     if (adapter.ready()) adapter.step();                      // runs once per training step
+ *     weight.set(adapter.parameter(id));                        // the updated values
+ * }
+ * // DL4J: class Ortho4jUpdater implements GradientUpdater — applyUpdater(gradient, it, ep):
+ * //   float[] before = adapter.parameter(id); adapter.gradient(id, gradient.toFloatVector());
+ * //   if (adapter.ready()) adapter.step();  gradient.assign(before − adapter.parameter(id))   // DL4J subtracts it
+ * }</pre>
+ */
+public interface Optimizer extends AutoCloseable {
+
+    /** A short name, e.g. {@code muon}. */
+    String name();
+
+    Context context();
+
+    List<ParamGroup> groups();
+
+    /** Every parameter of every group, in group order. */
+    List<MatrixBatch> parameters();
+
+    /**
+     * One update of every parameter from {@code grads} (same order and shapes as {@link #parameters()}, same
+     * context, not modified).
+     */
+    void step(List<MatrixBatch> grads);
+
+    /** Number of steps taken. */
+    long steps();
+
+    /** Releases the optimizer state (not the parameters). */
+    @Override
+    void close();
+}

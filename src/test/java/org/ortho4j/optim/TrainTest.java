@@ -1,0 +1,100 @@
+package org.ortho4j.optim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ortho4j.BackendKind;
+import org.ortho4j.Context;
+import org.ortho4j.MatrixBatch;
+
+/** {@code ortho4j train} in miniature, the data set, and the model's gradient. */
+class TrainTest {
+
+    @Test
+    void tinyRunOfEveryOptimizerPrintsLossesAndWritesThePlot(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Path plot = dir.resolve("curves/loss.png");
+        int rc = Train.run(new String[]{"--backend", "cpu", "--steps", "6", "--eval-every", "3", "--width", "16",
+                "--hidden", "16", "--blocks", "1", "--batch", "16", "--optimizers", "adamw,muon,scion,root,ddcadam,ddcmuon",
+                "--plot", plot.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String o = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, rc, "stdout:\n" + o + "\nstderr:\n" + err.toString(StandardCharsets.UTF_8));
+        for (String name : List.of("adamw", "muon", "scion", "root", "ddcadam", "ddcmuon")) {
+            assertTrue(o.contains("[" + name), "progress line of " + name + " in\n" + o);
+            assertTrue(o.lines().anyMatch(l -> l.startsWith(name + " ") && l.trim().split("\\s+").length == 6),
+                    "final table row of " + name + " in\n" + o);
+        }
+        byte[] png = Files.readAllBytes(plot);
+        assertTrue(png.length > 1000);
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+    }
+
+    @Test
+    void badFlagsAreUsageErrors() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertEquals(2, Train.run(new String[]{"--optimizers", "sgd"}, o, e));
+        assertEquals(2, Train.run(new String[]{"--steps", "0"}, o, e));
+        assertEquals(2, Train.run(new String[]{"--bogus", "1"}, o, e));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown optimizer 'sgd'"));
+    }
+
+    @Test
+    void digitsLoadAndSplit() {
+        Digits d = Digits.load(7, 0.2);
+        assertEquals(1797, d.train.n + d.validation.n);
+        assertEquals(359, d.validation.n);
+        int[] counts = new int[10];
+        for (int y : d.train.y) {
+            counts[y]++;
+        }
+        assertTrue(Arrays.stream(counts).allMatch(c -> c > 100), Arrays.toString(counts));
+        for (float v : d.train.x) {
+            assertTrue(v >= 0 && v <= 1);
+        }
+    }
+
+    @Test
+    void modelGradientMatchesFiniteDifferences() {
+        try (Context ctx = Context.create(BackendKind.CPU);
+             ResidualMlp m = ResidualMlp.create(ctx, 64, 6, 7, 2, 10, 11)) {
+            Digits d = Digits.load(3, 0.2);
+            int n = 20;
+            float[] x = Arrays.copyOf(d.train.x, n * 64);
+            List<MatrixBatch> g = m.newGradients();
+            m.loss(x, d.train.y, n, g, null);
+            java.util.Random r = new java.util.Random(5);
+            for (int p = 0; p < m.parameters().size(); p++) {
+                MatrixBatch param = m.parameters().get(p);
+                float[] w = param.toArray();
+                float[] gp = g.get(p).toArray();
+                for (int trial = 0; trial < 3; trial++) {
+                    int i = r.nextInt(w.length);
+                    float h = 1e-3f;
+                    float[] wp = w.clone();
+                    wp[i] += h;
+                    param.copyFrom(wp);
+                    double lp = m.loss(x, d.train.y, n, null, null);
+                    wp[i] -= 2 * h;
+                    param.copyFrom(wp);
+                    double lm = m.loss(x, d.train.y, n, null, null);
+                    param.copyFrom(w);
+                    double fd = (lp - lm) / (2 * h);
+                    assertEquals(fd, gp[i], 2e-3 + 2e-2 * Math.abs(fd), "parameter " + p + " element " + i);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package org.ortho4j.cuda;
+
+import org.ortho4j.BackendKind;
+import org.ortho4j.Context;
+import org.ortho4j.NewtonSchulzContract;
+
+/** The NewtonSchulz contract on the CUDA backend (needs a device: runs with mvn -Pgpu verify or .gpu/run.sh). */
+class CudaNewtonSchulzTest extends NewtonSchulzContract {
+    @Override
+    protected Context newContext() {
+        return Context.create(BackendKind.CUDA);
+    }
+}
