@@ -30,7 +30,13 @@ public final class Calibrator {
     public static final double SCALE = 1.02;
     public static final double EPS = 1e-6;
     public static final long DEFAULT_SEED = 20261123L;
-    public static final String DATE = "2026-11-23";
+    public static final String DATE = "2026-11-24";
+    /**
+     * Reach of {@code @interpolate nearest} in {@code auto.tsv}, in {@code (ln min, ln(max/min))}: 0.35 (a factor
+     * ≈ 1.4 in size or aspect). Shapes farther from every shipped shape take Polar Express; in particular no shape is
+     * mapped across a factor-2 gap to a neighbour of a shape that was not shipped.
+     */
+    public static final double NEAREST_RADIUS = 0.35;
 
     /** The shapes shipped in {@code auto.tsv}, {@code {min, max}}, with what they are. */
     public static final int[][] SHIPPED = {
@@ -49,8 +55,16 @@ public final class Calibrator {
         public final double trainObjective;
         /** Held-out mean relative error per class: [schedule 0=fitted,1=PE,2=Muon][precision 0=fp32,1=bf16 model]. */
         public final Map<Spectra.Kind, double[][]> heldOut;
+        /** Lower end of the floor interval, and the smallest composed value on {@code [xLo, 1.05]} (dense grid). */
+        public final double xLo;
+        public final double composedMin;
+        /** Why this fit is not shipped ({@code null}: shipped). */
+        public final String rejection;
 
         Fit(int rows, int cols, double[][] abc, Mode2 mode, double trainObjective, Map<Spectra.Kind, double[][]> heldOut) {
+            this.xLo = Objective.xLo(Math.min(rows, cols), Math.max(rows, cols), SCALE, EPS);
+            this.composedMin = Objective.composedMin(abc, denseGrid(), xLo);
+            this.rejection = rejection(abc, heldOut, xLo);
             this.rows = rows;
             this.cols = cols;
             this.abc = abc;
@@ -58,6 +72,40 @@ public final class Calibrator {
             this.trainObjective = trainObjective;
             this.heldOut = heldOut;
         }
+    }
+
+    /** The dense check grid: 200,000 points on {@code [0, 1.05]}, half log-spaced from 1e-6, half uniform (spacing 1e-5). */
+    public static double[] denseGrid() {
+        return DENSE.clone();
+    }
+
+    private static final double[] DENSE = Objective.constraintGrid(200_000);
+
+    /**
+     * The ship rule: {@code null} when, on the held-out spectra of every class, in fp32 and in the bf16 model, the
+     * fit's mean error is no larger than Polar Express's (ratio ≤ 1.0), its composed polynomial stays ≥
+     * {@link Objective#FLOOR} on {@code [xLo, 1.05]} and ≤ 1.2 (intermediates ≤ 2) on the dense grid; otherwise the
+     * reason.
+     */
+    public static String rejection(double[][] abc, Map<Spectra.Kind, double[][]> heldOut, double xLo) {
+        StringBuilder why = new StringBuilder();
+        for (Map.Entry<Spectra.Kind, double[][]> e : heldOut.entrySet()) {
+            double[][] v = e.getValue();
+            for (int p = 0; p < 2; p++) {
+                if (v[0][p] > v[1][p]) {
+                    why.append(String.format(Locale.ROOT, "%s %s ratio to PE %.3f; ", e.getKey().label(), p == 0 ? "fp32" : "bf16-model", v[0][p] / v[1][p]));
+                }
+            }
+        }
+        double min = Objective.composedMin(abc, DENSE, xLo);
+        if (min < Objective.FLOOR) {
+            why.append(String.format(Locale.ROOT, "composed min %.3f < floor %.2f on [%.2g, 1.05]; ", min, Objective.FLOOR, xLo));
+        }
+        double[] r = Objective.ranges(abc, DENSE);
+        if (r[0] > Objective.INTERMEDIATE_BOUND * 1.01 || r[1] > Objective.COMPOSED_BOUND * 1.01) {
+            why.append(String.format(Locale.ROOT, "bounds: intermediate max %.3f, composed max %.3f; ", r[0], r[1]));
+        }
+        return why.length() == 0 ? null : why.toString().trim();
     }
 
     /** Wrapper so the public API names the precision model. */
@@ -75,7 +123,7 @@ public final class Calibrator {
         Objective.Mode om = Objective.Mode.valueOf(mode.name());
         double[][] pe = Schedule.polarExpress().withSteps(steps).resolve(k, w).triples();
         double[][] muon = Schedule.muon().withSteps(steps).resolve(k, w).triples();
-        Objective obj = new Objective(train, SCALE, EPS, steps, om, pe, shapeSeed + 1);
+        Objective obj = new Objective(train, SCALE, EPS, steps, om, pe, shapeSeed + 1, Objective.xLo(k, w, SCALE, EPS));
         double[] best = null;
         double bestF = Double.POSITIVE_INFINITY;
         // Polar Express is unbounded past x ≈ 1.02; its feasible variant shrinks the first step's input by 0.98/1.05
@@ -142,6 +190,15 @@ public final class Calibrator {
 
     /** The table lines of one fit: provenance comments, then {@code MIN MAX STEP a b c} rows. */
     public static List<String> tableLines(Fit f, long seed) {
+        return tableLines(f, seed, true);
+    }
+
+    /**
+     * As {@link #tableLines(Fit, long)}; with {@code dropRejected} a fit that fails the ship rule
+     * ({@link #rejection}) contributes only comments (the table then falls back to Polar Express for it), otherwise
+     * its triples are written after a warning comment.
+     */
+    public static List<String> tableLines(Fit f, long seed, boolean dropRejected) {
         int k = Math.min(f.rows, f.cols);
         int w = Math.max(f.rows, f.cols);
         List<String> lines = new ArrayList<>();
@@ -152,7 +209,15 @@ public final class Calibrator {
             h.append(String.format(Locale.ROOT, " %s %.4f/%.4f (PE %.4f/%.4f, Muon %.4f/%.4f);", e.getKey().label(),
                     v[0][0], v[0][1], v[1][0], v[1][1], v[2][0], v[2][1]));
         }
+        h.append(String.format(Locale.ROOT, " composed min %.3f on [%.2g, 1.05]", f.composedMin, f.xLo));
         lines.add(h.toString());
+        if (f.rejection != null) {
+            lines.add(String.format(Locale.ROOT, "# %dx%d %s: %s", k, w,
+                    dropRejected ? "NOT SHIPPED (falls back to Polar Express)" : "WARNING: fails the ship rule", f.rejection));
+            if (dropRejected) {
+                return lines;
+            }
+        }
         for (int t = 0; t < f.abc.length; t++) {
             lines.add(String.format(Locale.ROOT, "%d %d %d %.17g %.17g %.17g", k, w, t + 1, f.abc[t][0], f.abc[t][1], f.abc[t][2]));
         }
@@ -168,16 +233,20 @@ public final class Calibrator {
         l.add("# 1.5–30× the bulk edge). Held-out set: 3 Gaussian, α ∈ {0.6, 0.9, 1.15}, r ∈ {2, 5, 6%k}, other seeds.");
         l.add("# Objective: mean_c r_c + 0.5·max_c r_c + 20·Σ_c max(0, r_c − 0.97), r_c = class-mean relative error √(Σ(P(x_i)−1)²/k) / PE's,");
         l.add("# precision model " + mode + " (bf16: multiplicative 2^-8 noise after every step); constraints on x ∈ [0, 1.05]:");
-        l.add("# every intermediate value in [0, 2], composed value in [0, 1.2]. " + steps + " steps, seed " + seed + ".");
+        l.add("# every intermediate value in [0, 2], composed value in [0, 1.2], and composed value ≥ " + Objective.FLOOR_FIT + " on [x_lo, 1.05],");
+        l.add("# x_lo = 5% quantile of the shape's normalised Gaussian spectrum (robustness floor). " + steps + " steps, seed " + seed + ".");
+        l.add("# Ship rule: a shape is listed only if on the held-out spectra of every class, fp32 and bf16 model, its mean error");
+        l.add("# is ≤ Polar Express's, and on a 200,000-point grid the composed value stays ≥ " + Objective.FLOOR + " on [x_lo, 1.05],");
+        l.add("# ≤ 1.2, intermediates ≤ 2. Shapes that fail are recorded below as NOT SHIPPED and take Polar Express.");
         l.add("# scale 1.02 and eps 1e-6 (as Polar Express) apply to every shape here; shapes not listed take the nearest");
-        l.add("# listed shape in (log min, log max/min)" + (interpolate ? "" : " (not enabled in this file)") + ", or Polar Express when none is near.");
+        l.add("# listed shape within distance " + NEAREST_RADIUS + " in (ln min, ln max/min)" + (interpolate ? "" : " (not enabled in this file)") + ", or Polar Express when none is near.");
         l.add("@name " + name);
-        l.add("@provenance ortho4j calibrate " + DATE + ": per-shape per-step fit on Gaussian/power-law/low-rank+noise spectra, objective mean+0.5·max+hinge of error ratio to Polar Express");
+        l.add("@provenance ortho4j calibrate " + DATE + ": per-shape per-step fit on Gaussian/power-law/low-rank+noise spectra, objective mean+0.5·max+hinge of error ratio to Polar Express, robustness floor 0.7 on [x_lo, 1.05], shipped only where never worse than Polar Express on held-out spectra");
         l.add("@scale " + SCALE);
         l.add("@eps " + EPS);
         l.add("@fallback polar-express");
         if (interpolate) {
-            l.add("@interpolate nearest");
+            l.add("@interpolate nearest " + NEAREST_RADIUS);
         }
         l.add("# MIN MAX STEP a b c");
         return l;
@@ -250,12 +319,12 @@ public final class Calibrator {
         for (int[] s : shapes) {
             long t0 = System.nanoTime();
             Fit f = fit(s[0], s[1], steps, mode, seed);
-            List<String> tl = tableLines(f, seed);
+            List<String> tl = tableLines(f, seed, all);
             lines.addAll(tl);
             out.println(tl.get(0).substring(2) + String.format(Locale.ROOT, " [%.1f s]", (System.nanoTime() - t0) / 1e9));
-            if (!all) {
-                for (String l : tl.subList(1, tl.size())) {
-                    out.println(l);
+            for (String l : tl.subList(1, tl.size())) {
+                if (!all || l.startsWith("#")) {
+                    out.println(l.startsWith("#") ? l.substring(2) : l);
                 }
             }
         }

@@ -37,6 +37,17 @@ public final class Objective {
     static final double PUSH = 1.02;
     /** Ratio to Polar Express above which a class is penalised steeply (the "never worse than PE" guard). */
     static final double HINGE = 0.97;
+    /**
+     * Robustness floor: on {@code [x_lo, 1.05]} the composed polynomial must stay at or above this value (checked on
+     * a dense grid when a fit is shipped). 0.7 is the bottom of the band Muon's own quintic converges to
+     * ({@code P_Muon ∈ [0.68, 1.2]} on its working range), so no singular direction of an input, however its spectrum
+     * is placed, ends farther below 1 than under Muon.
+     */
+    public static final double FLOOR = 0.7;
+    /** The fit penalises values below this (a margin above {@link #FLOOR}, so that a fit's residual violations between grid points stay above the shipped floor). */
+    static final double FLOOR_FIT = 0.73;
+    /** Quantile of the shape's Gaussian (Marchenko–Pastur) normalised spectrum that defines {@code x_lo}. */
+    public static final double X_LO_QUANTILE = 0.05;
 
     private final Spectra.Kind[] kinds;
     private final double[][] xs; // normalised, subsampled training values
@@ -45,9 +56,14 @@ public final class Objective {
     private final int steps;
     private final Map<Spectra.Kind, Double> baseline = new EnumMap<>(Spectra.Kind.class);
     private final double[] grid;
+    private final double xLo;
 
+    /**
+     * @param xLo the lower end of the floor interval {@code [x_lo, 1.05]} (see {@link #xLo(int, int, double, double)})
+     */
     public Objective(List<Spectra.Spectrum> training, double scale, double eps, int steps, Mode mode,
-                     double[][] reference, long seed) {
+                     double[][] reference, long seed, double xLo) {
+        this.xLo = xLo;
         this.steps = steps;
         this.mode = mode;
         this.kinds = new Spectra.Kind[training.size()];
@@ -140,7 +156,7 @@ public final class Objective {
     /** J(θ) for the flattened triples {@code θ = (a_1, b_1, c_1, …, a_T, b_T, c_T)}. */
     public double value(double[] theta) {
         double[][] abc = unflatten(theta);
-        double pen = penalty(abc, grid);
+        double pen = penalty(abc, grid, xLo, FLOOR_FIT);
         double mean = 0;
         double max = 0;
         double hinge = 0;
@@ -164,12 +180,25 @@ public final class Objective {
     }
 
     /**
-     * Σ squared violations of the bounds on the grid (0 when feasible). Each grid trajectory runs twice: exactly,
+     * {@code x_lo(k, n)}: the {@value #X_LO_QUANTILE} quantile of the normalised singular values of a Gaussian
+     * {@code k × n} matrix (Marchenko–Pastur law, deterministic stratified sample). Below it the Gaussian class puts
+     * 5% of its mass and the wide shapes none at all (their MP law starts at {@code (1 − √(k/n))·…}); power-law spectra
+     * put more mass there, but where every 5-step schedule, Polar Express included (it reaches 0.7 only at
+     * {@code x ≈ 7.7e-4}), is far from 1 anyway.
+     */
+    public static double xLo(int k, int n, double scale, double eps) {
+        double[] x = normalised(Spectra.gaussian(k, n, new Random(0)), scale, eps); // sorted descending
+        return x[Math.min(x.length - 1, (int) Math.floor((1 - X_LO_QUANTILE) * x.length))];
+    }
+
+    /**
+     * Σ squared violations of the bounds on the grid (0 when feasible), plus, for grid points {@code x ≥ xLo}, the
+     * squared shortfall of the composed value below {@code floor} (exact trajectory only). Each grid trajectory runs twice: exactly,
      * and with every intermediate value pushed up by {@value #PUSH} (rounding can only make a value that was
      * inside the bounds land a little outside, and above is where a quintic with {@code c > 0} blows up).
      * Values are clamped to ±10 after scoring so that the penalty stays finite and continuous for the optimiser.
      */
-    public static double penalty(double[][] abc, double[] grid) {
+    public static double penalty(double[][] abc, double[] grid, double xLo, double floor) {
         double pen = 0;
         for (double push : new double[]{1.0, PUSH}) {
             for (double x0 : grid) {
@@ -188,6 +217,9 @@ public final class Objective {
                         pen += v * v;
                     }
                     v *= push;
+                }
+                if (push == 1.0 && x0 >= xLo && v < floor) {
+                    pen += (floor - v) * (floor - v);
                 }
             }
         }
@@ -212,6 +244,23 @@ public final class Objective {
             }
         }
         return new double[]{maxInt, maxC, minC};
+    }
+
+    /** The smallest composed value {@code P(x)} over grid points {@code x ≥ xLo} (the floor check). */
+    public static double composedMin(double[][] abc, double[] grid, double xLo) {
+        double min = Double.POSITIVE_INFINITY;
+        for (double x0 : grid) {
+            if (x0 < xLo) {
+                continue;
+            }
+            double v = x0;
+            for (double[] t : abc) {
+                double v2 = v * v;
+                v = v * (t[0] + v2 * (t[1] + v2 * t[2]));
+            }
+            min = Math.min(min, v);
+        }
+        return min;
     }
 
     /** {@code n} points on {@code [0, 1.05]}: half log-spaced from 1e-6, half uniform. */
