@@ -102,7 +102,7 @@ public final class Schedule {
     }
 
     private static final String ANY = "*";
-    /** How far, in {@code (ln min, ln(max/min))}, an {@code @interpolate nearest} table reaches by default. */
+    /** How far, in {@code (ln min, ln(max/min))}, an {@code @interpolate nearest} table reaches. */
     static final double NEAREST_RADIUS = 1.0;
 
     private final String name;
@@ -113,15 +113,15 @@ public final class Schedule {
     private final Map<String, double[][]> byShape; // key "min x max"
     private final Schedule fallback; // for shapes absent from byShape when defaultTriples is null
     private final int steps; // 0 = as the table says
-    private final double nearest; // > 0: unknown shapes take the nearest listed shape within this radius (see resolve)
+    private final boolean nearest; // unknown shapes take the nearest listed shape (see resolve)
 
     private Schedule(String name, String provenance, double scale, double eps, double[][] defaultTriples,
                      Map<String, double[][]> byShape, Schedule fallback, int steps) {
-        this(name, provenance, scale, eps, defaultTriples, byShape, fallback, steps, 0);
+        this(name, provenance, scale, eps, defaultTriples, byShape, fallback, steps, false);
     }
 
     private Schedule(String name, String provenance, double scale, double eps, double[][] defaultTriples,
-                     Map<String, double[][]> byShape, Schedule fallback, int steps, double nearest) {
+                     Map<String, double[][]> byShape, Schedule fallback, int steps, boolean nearest) {
         this.name = name;
         this.provenance = provenance;
         this.scale = scale;
@@ -223,8 +223,7 @@ public final class Schedule {
     /**
      * Reads a schedule table from a text resource or file: {@code #} lines are comments, {@code @key value}
      * lines set {@code name}, {@code scale}, {@code eps}, {@code fallback} (a built-in name), {@code provenance} and
-     * {@code interpolate} ({@code nearest [R]}: shapes not listed take the nearest listed one within distance
-     * {@code R}, default {@value #NEAREST_RADIUS}, see {@link #resolve});
+     * {@code interpolate} ({@code nearest}: shapes not listed take the nearest listed one, see {@link #resolve});
      * data lines are {@code MIN MAX STEP a b c} where MIN/MAX may be {@code *} (any shape) and STEP may be
      * {@code *} (every step of the default 5).
      */
@@ -235,7 +234,7 @@ public final class Schedule {
             double scale = 1.0;
             double eps = 1e-7;
             String fallbackName = null;
-            double nearest = 0;
+            boolean nearest = false;
             Map<String, List<double[]>> rows = new LinkedHashMap<>();
             Map<String, Boolean> everyStep = new LinkedHashMap<>();
             String line;
@@ -256,17 +255,12 @@ public final class Schedule {
                         case "eps": eps = Double.parseDouble(v); break;
                         case "fallback": fallbackName = v; break;
                         case "provenance": prov.append(prov.length() == 0 ? "" : " ").append(v); break;
-                        case "interpolate": {
-                            String[] iv = v.split("\\s+");
-                            if (!iv[0].equals("nearest") || iv.length > 2) {
-                                throw new IllegalArgumentException(origin + ":" + lineNo + ": @interpolate supports 'nearest [radius]', got '" + v + "'");
+                        case "interpolate":
+                            if (!v.equals("nearest")) {
+                                throw new IllegalArgumentException(origin + ":" + lineNo + ": @interpolate supports 'nearest', got '" + v + "'");
                             }
-                            nearest = iv.length == 2 ? Double.parseDouble(iv[1]) : NEAREST_RADIUS;
-                            if (!(nearest > 0) || Double.isInfinite(nearest)) {
-                                throw new IllegalArgumentException(origin + ":" + lineNo + ": @interpolate radius must be positive and finite, got '" + v + "'");
-                            }
+                            nearest = true;
                             break;
-                        }
                         default: throw new IllegalArgumentException(origin + ":" + lineNo + ": unknown key @" + k);
                     }
                     continue;
@@ -359,8 +353,8 @@ public final class Schedule {
     /**
      * The coefficients for an {@code rows × cols} matrix. A table with {@code @interpolate nearest} gives a shape it
      * does not list the triples of the listed shape nearest in {@code (ln min, ln(max/min))} (size and aspect
-     * ratio), when that distance is at most the table's radius (default {@value #NEAREST_RADIUS}: within a factor e);
-     * farther shapes take the fallback.
+     * ratio), when that distance is at most {@value #NEAREST_RADIUS} (within a factor e); farther shapes take the
+     * fallback.
      */
     public Coefficients resolve(int rows, int cols) {
         if (rows < 1 || cols < 1) {
@@ -375,9 +369,9 @@ public final class Schedule {
         if (defaultTriples != null) {
             return new Coefficients(fit(defaultTriples), scale, eps, name);
         }
-        if (nearest > 0) {
+        if (nearest) {
             String best = null;
-            double bestD = nearest;
+            double bestD = NEAREST_RADIUS;
             for (String k : byShape.keySet()) {
                 int[] mn = parseShapeKey(name, k);
                 double d = Math.hypot(Math.log((double) lo / mn[0]), Math.log((double) hi / lo) - Math.log((double) mn[1] / mn[0]));

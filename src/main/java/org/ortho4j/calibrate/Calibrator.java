@@ -21,7 +21,7 @@ import org.ortho4j.Schedule;
  *
  * <pre>
  * Calibrator --shape MxN [--steps T] [--precision bf16|fp32|both] [--seed S] [--out file.tsv]
- * Calibrator --all [--out auto.tsv]          # refits every shape shipped in auto.tsv
+ * Calibrator --all [--out auto.tsv]          # refits every candidate shape
  * </pre>
  */
 public final class Calibrator {
@@ -31,15 +31,9 @@ public final class Calibrator {
     public static final double EPS = 1e-6;
     public static final long DEFAULT_SEED = 20261123L;
     public static final String DATE = "2026-11-24";
-    /**
-     * Reach of {@code @interpolate nearest} in {@code auto.tsv}, in {@code (ln min, ln(max/min))}: 0.35 (a factor
-     * ≈ 1.4 in size or aspect). Shapes farther from every shipped shape take Polar Express; in particular no shape is
-     * mapped across a factor-2 gap to a neighbour of a shape that was not shipped.
-     */
-    public static final double NEAREST_RADIUS = 0.35;
 
-    /** The shapes shipped in {@code auto.tsv}, {@code {min, max}}, with what they are. */
-    public static final int[][] SHIPPED = {
+    /** The candidate shapes fitted for {@code auto.tsv} (those passing the ship rule are listed), {@code {min, max}}, with what they are. */
+    public static final int[][] CANDIDATES = {
             {64, 64}, {128, 128}, {64, 768}, {128, 1024}, {256, 256}, {384, 1536}, {512, 512}, {512, 2048},
             {768, 768}, {768, 2304}, {768, 3072}, {1024, 1024}, {1024, 4096}, {1280, 1280}, {1280, 5120},
             {1600, 1600}, {1600, 6400}, {2048, 2048}, {2048, 8192}, {4096, 4096}, {4096, 11008}, {5120, 5120},
@@ -238,15 +232,19 @@ public final class Calibrator {
         l.add("# Ship rule: a shape is listed only if on the held-out spectra of every class, fp32 and bf16 model, its mean error");
         l.add("# is ≤ Polar Express's, and on a 200,000-point grid the composed value stays ≥ " + Objective.FLOOR + " on [x_lo, 1.05],");
         l.add("# ≤ 1.2, intermediates ≤ 2. Shapes that fail are recorded below as NOT SHIPPED and take Polar Express.");
-        l.add("# scale 1.02 and eps 1e-6 (as Polar Express) apply to every shape here; shapes not listed take the nearest");
-        l.add("# listed shape within distance " + NEAREST_RADIUS + " in (ln min, ln max/min)" + (interpolate ? "" : " (not enabled in this file)") + ", or Polar Express when none is near.");
+        l.add("# scale 1.02 and eps 1e-6 (as Polar Express) apply to every shape here. Shapes not listed take Polar Express"
+                + (interpolate ? " unless a listed shape is near (@interpolate nearest)." : ": nearest-shape"));
+        if (!interpolate) {
+            l.add("# interpolation is off because a neighbour's fit was measured worse than Polar Express on its held-out spectra");
+            l.add("# (e.g. 80x80 with 64x64's triples, 700x700 with 768x768's, 600x2400 with 512x2048's).");
+        }
         l.add("@name " + name);
         l.add("@provenance ortho4j calibrate " + DATE + ": per-shape per-step fit on Gaussian/power-law/low-rank+noise spectra, objective mean+0.5·max+hinge of error ratio to Polar Express, robustness floor 0.7 on [x_lo, 1.05], shipped only where never worse than Polar Express on held-out spectra");
         l.add("@scale " + SCALE);
         l.add("@eps " + EPS);
         l.add("@fallback polar-express");
         if (interpolate) {
-            l.add("@interpolate nearest " + NEAREST_RADIUS);
+            l.add("@interpolate nearest");
         }
         l.add("# MIN MAX STEP a b c");
         return l;
@@ -313,9 +311,9 @@ public final class Calibrator {
             err.println("calibrate: " + e.getMessage());
             return 2;
         }
-        List<String> lines = new ArrayList<>(header(all ? "auto" : "calibrated", all, steps,
+        List<String> lines = new ArrayList<>(header(all ? "auto" : "calibrated", false, steps,
                 mode.name().toLowerCase(Locale.ROOT), seed));
-        int[][] shapes = all ? SHIPPED : new int[][]{{m, n}};
+        int[][] shapes = all ? CANDIDATES : new int[][]{{m, n}};
         for (int[] s : shapes) {
             long t0 = System.nanoTime();
             Fit f = fit(s[0], s[1], steps, mode, seed);

@@ -28,68 +28,72 @@ import org.ortho4j.testing.TestMatrices;
  */
 class CalibratedScheduleTest {
 
-    /** Largest per-class ratio auto / Polar Express allowed anywhere ("never worse than Polar Express"). */
-    static final double NEVER_WORSE = 1.02; // measured worst: 5120x5120 low-rank+noise 1.013
     /**
-     * MISSED TARGET, asserted as measured (2026-11-23): on held-out power-law spectra (α ∈ {0.6, 0.9, 1.15}, not in
-     * training) shapes with min ≥ 384 are up to 8% worse than Polar Express; this bound keeps that from regressing.
+     * Hard requirement: on the held-out spectra of every class, fp32 and bf16 model, a shipped shape's mean error is at
+     * most Polar Express's (ratio ≤ 1.0; shapes that miss it are not shipped and take Polar Express).
      */
-    static final double POWER_LAW_VS_PE = 1.10;
+    static final double NEVER_WORSE = 1.0;
     /**
-     * Issue targets on the Gaussian class of wide shapes (max/min ≥ 3), where shape knowledge pays (the
-     * Marchenko–Pastur edge keeps every value away from 0): ≤ 0.8× Polar Express and ≤ 0.5× Muon. Square shapes
-     * reach only ≈ 0.8–0.92× Polar Express (their MP law reaches 0); asserted as measured, see docs/schedules.md.
+     * Matrix domain: one planted matrix per class, so the comparison with Polar Express carries the rounding noise of
+     * one float32 / bf16 run; this absolute slack is that noise (≈ 1 bf16 ulp at 1 spread over the spectrum), not a
+     * measured miss.
      */
+    static final double MATRIX_SLACK_FP32 = 1e-4;
+    static final double MATRIX_SLACK_BF16 = 3e-3;
+    /** Issue targets: ≤ 0.8× Polar Express and ≤ 0.5× Muon; asserted on the Gaussian class of wide shapes (max ≥ 3·min). */
     static final double GAUSSIAN_VS_PE = 0.8;
     static final double GAUSSIAN_VS_MUON = 0.5;
-    static final double GAUSSIAN_SQUARE_VS_PE = 0.98;
-    static final double GAUSSIAN_SQUARE_VS_MUON = 0.6;
 
     private static List<String> shipped() {
         return Schedule.auto().shapes();
     }
 
+    /** Every candidate shape is either shipped or recorded in auto.tsv as NOT SHIPPED; the ship rule holds for the shipped ones. */
     @Test
-    void shipsAtLeastTwentyShapesIncludingTheNamedModels() {
+    void everyCandidateIsShippedOrRecordedAsFallingBackToPolarExpress() throws Exception {
+        String text = new String(Schedule.class.getResourceAsStream("/org/ortho4j/schedules/auto.tsv").readAllBytes(), StandardCharsets.UTF_8);
         List<String> s = shipped();
-        assertTrue(s.size() >= 20, "shapes: " + s);
-        for (String k : new String[]{"768x768", "768x3072", "1024x1024", "1024x4096", "1280x1280", "1280x5120", "1600x1600",
-                "1600x6400", "4096x4096", "4096x11008", "5120x5120", "5120x13824", "64x64", "128x128", "64x768"}) {
-            assertTrue(s.contains(k), "missing " + k);
+        assertTrue(s.size() >= 8, "shapes: " + s);
+        for (int[] c : Calibrator.CANDIDATES) {
+            String key = Math.min(c[0], c[1]) + "x" + Math.max(c[0], c[1]);
+            boolean out = text.contains("# " + key + " NOT SHIPPED");
+            assertTrue(s.contains(key) ^ out, key + " shipped=" + s.contains(key) + " recorded-not-shipped=" + out);
+            if (out) {
+                assertTrue(Schedule.auto().resolve(c[0], c[1]).source().contains("fallback polar-express"),
+                        Schedule.auto().resolve(c[0], c[1]).source());
+            }
         }
-        assertEquals(Calibrator.SCALE, Schedule.auto().resolve(768, 768).scale());
-        assertEquals(Calibrator.EPS, Schedule.auto().resolve(768, 768).eps());
+        assertEquals(Calibrator.SCALE, Schedule.auto().resolve(64, 64).scale());
+        assertEquals(Calibrator.EPS, Schedule.auto().resolve(64, 64).eps());
     }
 
     @Test
-    void heldOutScalarErrorsMeetTargetsForEveryShippedShape() {
+    void heldOutScalarErrorsAreNeverWorseThanPolarExpressAndMeetTargetsOnWideGaussian() {
         StringBuilder fails = new StringBuilder();
         for (String key : shipped()) {
             int[] kw = parse(key);
-            Map<Spectra.Kind, double[][]> e = Calibrator.evaluate(Schedule.auto().resolve(kw[0], kw[1]).triples(), kw[0], kw[1],
-                    Report.shapeSeed(kw[0], kw[1]), 5);
+            double[][] abc = Schedule.auto().resolve(kw[0], kw[1]).triples();
+            Map<Spectra.Kind, double[][]> e = Calibrator.evaluate(abc, kw[0], kw[1], Report.shapeSeed(kw[0], kw[1]), 5);
             assertEquals(3, e.size());
             for (Map.Entry<Spectra.Kind, double[][]> c : e.entrySet()) {
                 double[][] v = c.getValue();
                 for (int p = 0; p < 2; p++) {
-                    double limit = c.getKey() == Spectra.Kind.POWER_LAW ? POWER_LAW_VS_PE : NEVER_WORSE;
-                    if (v[0][p] > limit * v[1][p]) {
+                    if (v[0][p] > NEVER_WORSE * v[1][p]) {
                         fails.append(String.format("%s %s prec%d: auto %.4f > PE %.4f%n", key, c.getKey(), p, v[0][p], v[1][p]));
                     }
                     boolean wide = kw[1] >= 3 * kw[0];
-                    double vsPe = wide ? GAUSSIAN_VS_PE : GAUSSIAN_SQUARE_VS_PE;
-                    double vsMuon = wide ? GAUSSIAN_VS_MUON : GAUSSIAN_SQUARE_VS_MUON;
-                    if (c.getKey() == Spectra.Kind.GAUSSIAN && (v[0][p] > vsPe * v[1][p] || v[0][p] > vsMuon * v[2][p])) {
+                    if (wide && c.getKey() == Spectra.Kind.GAUSSIAN && (v[0][p] > GAUSSIAN_VS_PE * v[1][p] || v[0][p] > GAUSSIAN_VS_MUON * v[2][p])) {
                         fails.append(String.format("%s gaussian prec%d: auto %.4f vs PE %.4f, Muon %.4f%n", key, p, v[0][p], v[1][p], v[2][p]));
                     }
                 }
             }
+            assertEquals(null, Calibrator.rejection(abc, e, Objective.xLo(kw[0], kw[1], Calibrator.SCALE, Calibrator.EPS)), key);
         }
         assertEquals("", fails.toString());
     }
 
     @Test
-    void composedAndIntermediateValuesStayBoundedOnZeroTo105() {
+    void composedValuesStayBoundedAndAboveTheFloorOnADenseGrid() {
         double[] grid = new double[100_000];
         for (int i = 0; i < grid.length; i++) {
             grid[i] = 1.05 * (i + 1) / grid.length;
@@ -101,6 +105,9 @@ class CalibratedScheduleTest {
             assertTrue(r[1] <= Objective.COMPOSED_BOUND * 1.01, key + " composed max " + r[1]);
             // the fit enforces ≥ 0 on a 2000-point grid; between grid points a dip of at most 1e-2 is tolerated
             assertTrue(r[2] >= -1e-2, key + " composed min " + r[2]);
+            double xLo = Objective.xLo(kw[0], kw[1], Calibrator.SCALE, Calibrator.EPS);
+            double floor = Objective.composedMin(Schedule.auto().resolve(kw[0], kw[1]).triples(), grid, xLo);
+            assertTrue(floor >= Objective.FLOOR, key + " composed min " + floor + " on [" + xLo + ", 1.05]");
         }
     }
 
@@ -133,7 +140,7 @@ class CalibratedScheduleTest {
         for (boolean bf16 : new boolean[]{false, true}) {
             double[][] e = matrixErrors(kw[0], kw[1], (g, s) -> NsReference.run(g, kw[0], kw[1], s.resolve(kw[0], kw[1]), bf16));
             for (int c = 0; c < e.length; c++) {
-                assertTrue(e[c][0] <= e[c][1] * NEVER_WORSE + (bf16 ? 3e-3 : 1e-4),
+                assertTrue(e[c][0] <= e[c][1] * NEVER_WORSE + (bf16 ? MATRIX_SLACK_BF16 : MATRIX_SLACK_FP32),
                         shape + " bf16=" + bf16 + " class " + c + " auto " + e[c][0] + " PE " + e[c][1]);
                 assertTrue(e[c][0] < e[c][2], shape + " class " + c + " auto " + e[c][0] + " Muon " + e[c][2]);
             }
@@ -154,7 +161,7 @@ class CalibratedScheduleTest {
                     }
                 });
                 for (int c = 0; c < e.length; c++) {
-                    assertTrue(e[c][0] <= e[c][1] * NEVER_WORSE + (p == Precision.BF16 ? 3e-3 : 1e-4),
+                    assertTrue(e[c][0] <= e[c][1] * NEVER_WORSE + (p == Precision.BF16 ? MATRIX_SLACK_BF16 : MATRIX_SLACK_FP32),
                             shape + " " + p + " class " + c + " auto " + e[c][0] + " PE " + e[c][1]);
                 }
             }
@@ -203,21 +210,36 @@ class CalibratedScheduleTest {
         assertEquals(-3.0f, NsReference.bf16(-3.0f));
     }
 
+    /**
+     * Shapes not listed (across the range, including neighbours of shipped shapes) take exactly Polar Express:
+     * nearest-shape interpolation is off in auto.tsv because a neighbour's fit was measured worse than Polar Express
+     * on held-out spectra; this test shows why (a neighbour's triples lose to PE on some class of some such shape).
+     */
     @Test
-    void unknownShapesTakeTheNearestFittedShapeAndStillBeatPolarExpress() {
-        assertTrue(Schedule.auto().resolve(700, 3000).source().contains("nearest (768, 3072)"),
-                Schedule.auto().resolve(700, 3000).source());
-        assertTrue(Schedule.auto().resolve(3000, 700).source().contains("nearest (768, 3072)"));
-        assertTrue(Schedule.auto().resolve(8, 8).source().contains("fallback polar-express"),
-                Schedule.auto().resolve(8, 8).source());
-        assertEquals(Schedule.auto().resolve(768, 768).source(), "auto (768, 768)");
-        for (int[] s : new int[][]{{100, 100}, {300, 1200}, {3000, 3000}, {1000, 2000}, {96, 1000}}) {
-            Map<Spectra.Kind, double[][]> e = Calibrator.evaluate(Schedule.auto().resolve(s[0], s[1]).triples(), s[0], s[1], 99, 5);
-            for (Map.Entry<Spectra.Kind, double[][]> c : e.entrySet()) {
-                double[][] v = c.getValue();
-                assertTrue(v[0][0] <= v[1][0] * (c.getKey() == Spectra.Kind.POWER_LAW ? POWER_LAW_VS_PE : 1.02), Arrays.toString(s) + " " + c.getKey() + " auto " + v[0][0] + " PE " + v[1][0]);
+    void unlistedShapesTakePolarExpressBecauseNeighboursFitsCanBeWorse() {
+        Schedule.Coefficients pe = Schedule.polarExpress().resolve(100, 100);
+        int worse = 0;
+        for (int[] s : new int[][]{{8, 8}, {80, 80}, {100, 100}, {48, 600}, {96, 1000}, {200, 200}, {300, 1200}, {400, 400},
+                {600, 2400}, {700, 700}, {700, 3000}, {1100, 1100}, {1800, 1800}, {3000, 3000}, {6000, 16000}, {20000, 20000}}) {
+            Schedule.Coefficients co = Schedule.auto().resolve(s[0], s[1]);
+            assertTrue(co.source().contains("fallback polar-express"), co.source());
+            assertTrue(Arrays.deepEquals(pe.triples(), co.triples()), co.source());
+            assertEquals(pe.scale(), co.scale());
+            assertEquals(pe.eps(), co.eps());
+        }
+        // the evidence: a nearby shipped shape's triples on an unlisted shape's own held-out spectra
+        int[][][] pairs = {{{80, 80}, {64, 64}}, {{700, 700}, {768, 768}}, {{600, 2400}, {512, 2048}}};
+        for (int[][] pr : pairs) {
+            double[][] nb = Schedule.auto().resolve(pr[1][0], pr[1][1]).triples();
+            Map<Spectra.Kind, double[][]> e = Calibrator.evaluate(nb, pr[0][0], pr[0][1], Report.shapeSeed(pr[0][0], pr[0][1]), 5);
+            for (double[][] v : e.values()) {
+                if (v[0][0] > v[1][0]) {
+                    worse++;
+                    break;
+                }
             }
         }
+        assertTrue(worse >= 1, "no neighbour fit is worse than PE: interpolation could be re-enabled");
     }
 
     @Test
