@@ -87,7 +87,7 @@ public final class Report {
         md.add("");
         try (java.io.InputStream in = Schedule.class.getResourceAsStream("/org/ortho4j/schedules/auto.tsv")) {
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.contains("NOT SHIPPED")) {
+                if (line.matches("# [0-9]+x[0-9]+ NOT SHIPPED.*")) {
                     md.add("- " + line.substring(2).replace("NOT SHIPPED (falls back to Polar Express): ", "— "));
                 }
             }
