@@ -102,6 +102,8 @@ public final class Schedule {
     }
 
     private static final String ANY = "*";
+    /** How far, in {@code (ln min, ln(max/min))}, an {@code @interpolate nearest} table reaches. */
+    static final double NEAREST_RADIUS = 1.0;
 
     private final String name;
     private final String provenance;
@@ -111,9 +113,15 @@ public final class Schedule {
     private final Map<String, double[][]> byShape; // key "min x max"
     private final Schedule fallback; // for shapes absent from byShape when defaultTriples is null
     private final int steps; // 0 = as the table says
+    private final boolean nearest; // unknown shapes take the nearest listed shape (see resolve)
 
     private Schedule(String name, String provenance, double scale, double eps, double[][] defaultTriples,
                      Map<String, double[][]> byShape, Schedule fallback, int steps) {
+        this(name, provenance, scale, eps, defaultTriples, byShape, fallback, steps, false);
+    }
+
+    private Schedule(String name, String provenance, double scale, double eps, double[][] defaultTriples,
+                     Map<String, double[][]> byShape, Schedule fallback, int steps, boolean nearest) {
         this.name = name;
         this.provenance = provenance;
         this.scale = scale;
@@ -122,6 +130,7 @@ public final class Schedule {
         this.byShape = byShape;
         this.fallback = fallback;
         this.steps = steps;
+        this.nearest = nearest;
     }
 
     // ---------------------------------------------------------------- built-ins
@@ -213,7 +222,8 @@ public final class Schedule {
 
     /**
      * Reads a schedule table from a text resource or file: {@code #} lines are comments, {@code @key value}
-     * lines set {@code name}, {@code scale}, {@code eps}, {@code fallback} (a built-in name) and {@code provenance};
+     * lines set {@code name}, {@code scale}, {@code eps}, {@code fallback} (a built-in name), {@code provenance} and
+     * {@code interpolate} ({@code nearest}: shapes not listed take the nearest listed one, see {@link #resolve});
      * data lines are {@code MIN MAX STEP a b c} where MIN/MAX may be {@code *} (any shape) and STEP may be
      * {@code *} (every step of the default 5).
      */
@@ -224,6 +234,7 @@ public final class Schedule {
             double scale = 1.0;
             double eps = 1e-7;
             String fallbackName = null;
+            boolean nearest = false;
             Map<String, List<double[]>> rows = new LinkedHashMap<>();
             Map<String, Boolean> everyStep = new LinkedHashMap<>();
             String line;
@@ -244,6 +255,12 @@ public final class Schedule {
                         case "eps": eps = Double.parseDouble(v); break;
                         case "fallback": fallbackName = v; break;
                         case "provenance": prov.append(prov.length() == 0 ? "" : " ").append(v); break;
+                        case "interpolate":
+                            if (!v.equals("nearest")) {
+                                throw new IllegalArgumentException(origin + ":" + lineNo + ": @interpolate supports 'nearest', got '" + v + "'");
+                            }
+                            nearest = true;
+                            break;
                         default: throw new IllegalArgumentException(origin + ":" + lineNo + ": unknown key @" + k);
                     }
                     continue;
@@ -292,7 +309,7 @@ public final class Schedule {
                 throw new IllegalArgumentException(origin + ": a table needs a '* *' row or a @fallback");
             }
             return new Schedule(name, prov.length() == 0 ? origin : prov.toString(), scale, eps, def,
-                    Collections.unmodifiableMap(table), fallback, 0);
+                    Collections.unmodifiableMap(table), fallback, 0, nearest);
         } catch (IOException e) {
             throw new UncheckedIOException("reading schedule " + origin, e);
         }
@@ -330,10 +347,15 @@ public final class Schedule {
             throw new IllegalArgumentException("schedule " + name + ": steps must be in [1, 100], got " + steps);
         }
         return new Schedule(name, provenance, scale, eps, defaultTriples, byShape,
-                fallback == null ? null : fallback.withSteps(steps), steps);
+                fallback == null ? null : fallback.withSteps(steps), steps, nearest);
     }
 
-    /** The coefficients for an {@code rows × cols} matrix. */
+    /**
+     * The coefficients for an {@code rows × cols} matrix. A table with {@code @interpolate nearest} gives a shape it
+     * does not list the triples of the listed shape nearest in {@code (ln min, ln(max/min))} (size and aspect
+     * ratio), when that distance is at most {@value #NEAREST_RADIUS} (within a factor e); farther shapes take the
+     * fallback.
+     */
     public Coefficients resolve(int rows, int cols) {
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("schedule " + name + ": shape must be positive, got " + rows + "x" + cols);
@@ -346,6 +368,23 @@ public final class Schedule {
         }
         if (defaultTriples != null) {
             return new Coefficients(fit(defaultTriples), scale, eps, name);
+        }
+        if (nearest) {
+            String best = null;
+            double bestD = NEAREST_RADIUS;
+            for (String k : byShape.keySet()) {
+                int[] mn = parseShapeKey(name, k);
+                double d = Math.hypot(Math.log((double) lo / mn[0]), Math.log((double) hi / lo) - Math.log((double) mn[1] / mn[0]));
+                if (d <= bestD) {
+                    bestD = d;
+                    best = k;
+                }
+            }
+            if (best != null) {
+                int[] mn = parseShapeKey(name, best);
+                return new Coefficients(fit(byShape.get(best)), scale, eps,
+                        name + " (" + lo + ", " + hi + "): nearest (" + mn[0] + ", " + mn[1] + ")");
+            }
         }
         Coefficients fb = fallback.resolve(rows, cols);
         return new Coefficients(fb.abc, fb.scale, fb.eps, name + ": fallback " + fb.source);
