@@ -250,6 +250,13 @@ public final class Calibrator {
         return l;
     }
 
+    static final String USAGE = String.join("\n",
+            "usage: ortho4j calibrate --shape MxN [--steps T] [--precision bf16|fp32|both] [--seed S] [--out FILE.tsv]",
+            "       ortho4j calibrate --all [--out FILE.tsv]",
+            "Fits one (a, b, c) triple per step for an MxN matrix against the normalised singular values of Gaussian,",
+            "power-law and low-rank-plus-noise spectra (ALGORITHMS.md section 1), reports held-out errors against Polar",
+            "Express and Muon, and writes a schedule table that Schedule.parse reads (--all refits every shipped shape).");
+
     /** Command-line entry; exit code 0 on success, 2 with a one-line message on bad input. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         int m = -1, n = -1, steps = 5;
@@ -261,6 +268,10 @@ public final class Calibrator {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
+                    case "--help":
+                    case "-h":
+                        out.println(USAGE);
+                        return 0;
                     case "--shape": {
                         String v = need(args, ++i, a).toLowerCase(Locale.ROOT);
                         String[] p = v.split("x");
@@ -305,10 +316,10 @@ public final class Calibrator {
                 throw new IllegalArgumentException("--shape MxN is required (or --all)");
             }
         } catch (NumberFormatException e) {
-            err.println("calibrate: bad number: " + e.getMessage());
+            err.println("ortho4j: error: calibrate: bad number: " + e.getMessage());
             return 2;
         } catch (IllegalArgumentException e) {
-            err.println("calibrate: " + e.getMessage());
+            err.println("ortho4j: error: calibrate: " + e.getMessage());
             return 2;
         }
         List<String> lines = new ArrayList<>(header(all ? "auto" : "calibrated", false, steps,
@@ -330,8 +341,8 @@ public final class Calibrator {
             try {
                 Files.write(Path.of(outFile), lines, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                err.println("calibrate: cannot write " + outFile + ": " + e.getMessage());
-                return 1;
+                err.println("ortho4j: error: calibrate: cannot write " + outFile + ": " + e.getMessage());
+                return 2;
             }
         }
         return 0;

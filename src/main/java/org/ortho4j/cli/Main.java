@@ -83,6 +83,7 @@ public final class Main {
             "  soft-threshold  ROOT's outlier split M = base + outlier at a quantile of |M|",
             "  gauge           DDC gauge projections: gauge rotation | gauge scaling | gauge logit-shift",
             "  train           train a small model on real data with AdamW, Muon, Scion, ROOT and DDCAdam",
+            "  calibrate       fit a per-shape, per-step Newton-Schulz schedule: calibrate --shape MxN [--steps T]",
             "",
             "Every command takes --backend cpu|cuda|auto (default auto: CUDA when a device is present) and --help.",
             "Exit status: 0 success, 2 error (usage, files, shapes, non-finite input, backend), 1 internal error.");
@@ -178,8 +179,10 @@ public final class Main {
                 return gauge(rest, out);
             case "train":
                 return org.ortho4j.optim.Train.run(rest.toArray(new String[0]), out, err);
+            case "calibrate":
+                return org.ortho4j.calibrate.Calibrator.run(rest.toArray(new String[0]), out, err);
             default:
-                throw new UsageException("unknown command '" + cmd + "' (expected demo, orthogonalize, polar, lmo, soft-threshold, gauge or train)");
+                throw new UsageException("unknown command '" + cmd + "' (expected demo, orthogonalize, polar, lmo, soft-threshold, gauge, train or calibrate)");
         }
     }
 

@@ -70,8 +70,7 @@ public final class Train {
                 optionsCheck(name.trim());
             }
         } catch (IllegalArgumentException e) {
-            err.println("ortho4j train: " + e.getMessage());
-            err.println(USAGE);
+            err.println("ortho4j: error: train: " + e.getMessage() + " (see 'ortho4j train --help')");
             return 2;
         }
         if (evalEvery == 0) {
@@ -81,7 +80,7 @@ public final class Train {
         try {
             kind = BackendKind.parse(backend);
         } catch (IllegalArgumentException e) {
-            err.println("ortho4j train: " + e.getMessage());
+            err.println("ortho4j: error: train: " + e.getMessage());
             return 2;
         }
         Digits data = Digits.load(20250101L, 0.2);
@@ -139,8 +138,12 @@ public final class Train {
                     }
                 }
             }
+        } catch (org.ortho4j.Ortho4jException e) {
+            // backend unavailable, out of memory, non-finite values: the user's situation, not a bug
+            err.println("ortho4j: error: train: " + e.getMessage().replaceAll("\\s*[\\r\\n]+\\s*", " "));
+            return 2;
         } catch (RuntimeException e) {
-            err.println("ortho4j train: " + e);
+            err.println("ortho4j: error: train: internal error: " + e);
             return 1;
         }
         out.println();
@@ -153,8 +156,8 @@ public final class Train {
                 LossPlot.write(Path.of(plot), "ortho4j train: residual MLP on UCI digits, seed " + seed, series);
                 out.println("plot: " + Path.of(plot).toAbsolutePath());
             } catch (IOException e) {
-                err.println("ortho4j train: could not write the plot: " + e.getMessage());
-                return 1;
+                err.println("ortho4j: error: train: could not write the plot " + plot + ": " + e.getMessage());
+                return 2;
             }
         }
         return 0;

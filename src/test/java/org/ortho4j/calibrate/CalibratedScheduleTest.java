@@ -260,7 +260,7 @@ class CalibratedScheduleTest {
             String msg = err.toString(StandardCharsets.UTF_8);
             assertEquals(2, rc, Arrays.toString(args));
             assertEquals(1, msg.strip().split("\n").length, msg);
-            assertTrue(msg.startsWith("calibrate: "), msg);
+            assertTrue(msg.startsWith("ortho4j: error: calibrate: "), msg);
         }
     }
 

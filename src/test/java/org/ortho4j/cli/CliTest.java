@@ -377,4 +377,24 @@ class CliTest {
         assertTrue(r.out.contains("64x64"), r.out);
         assertFalse(r.out.contains("NaN"), r.out);
     }
+
+    @Test
+    void trainAndCalibrateAreWiredWithOneLineErrors() throws IOException {
+        assertTrue(assertOk(run("--help")).out.contains("calibrate"));
+        assertTrue(assertOk(run("train", "--help")).out.contains("usage: ortho4j train"));
+        assertTrue(assertOk(run("calibrate", "--help")).out.contains("usage: ortho4j calibrate"));
+        assertError(run("train", "--steps", "0"), "train");
+        assertError(run("train", "--optimizers", "sgd"), "sgd");
+        assertError(run("calibrate", "--shape", "12by5"), "--shape");
+        assertError(run("calibrate"), "--shape");
+        assertError(run("calibrate", "--shape", "8x8", "--steps", "40"), "--steps");
+        // a short real run end to end: every optimizer reports a final loss, and the plot is a PNG
+        Path png = dir.resolve("loss.png");
+        Result r = assertOk(run("train", "--backend", "cpu", "--steps", "4", "--eval-every", "2", "--plot", png.toString()));
+        for (String opt : new String[]{"adamw", "muon", "scion", "root", "ddcadam"}) {
+            assertTrue(r.out.lines().anyMatch(l -> l.startsWith(opt + " ")), () -> "no final row for " + opt + ":\n" + r.out);
+        }
+        byte[] head = Files.readAllBytes(png);
+        assertTrue(head.length > 8 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G', "not a PNG");
+    }
 }
