@@ -30,7 +30,7 @@ public final class Calibrator {
     public static final double SCALE = 1.02;
     public static final double EPS = 1e-6;
     public static final long DEFAULT_SEED = 20261123L;
-    public static final String DATE = "2026-11-24";
+    public static final String DATE = "2026-11-23";
 
     /** The candidate shapes fitted for {@code auto.tsv} (those passing the ship rule are listed), {@code {min, max}}, with what they are. */
     public static final int[][] CANDIDATES = {
