@@ -2,7 +2,8 @@
 # tests-gpu/bundle.sh — builds everything the GPU machine needs (it has no JDK, no Maven, no network) into .gpu/:
 #   ortho4j.jar, ortho4j-tests.jar and test-classes/ (tests, GPU tests and JMH benchmarks), lib/ (every dependency jar, JCuda with its
 #   linux-x86_64 natives, jqwik, JMH), tools/junit-platform-console-standalone.jar, jre/ (portable JDK 17 runtime),
-#   compat/ (JCublas/JCusolver forwarders to CUDA 13), COMMIT, KERNELS_SHA256, run.sh and latest-json.py.
+#   compat/ (JCublas/JCusolver forwarders to CUDA 13), COMMIT, KERNELS_SHA256, run.sh, latest-json.py, torch_peer.py
+#   and report.py.
 # Then, on the GPU machine: .gpu/run.sh   (results land in .gpu/results/<UTC time>/ and tests-gpu/results/latest.json)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +29,6 @@ mvn -q -B $MVN_OFFLINE dependency:copy -Dartifact=org.junit.platform:junit-platf
 git rev-parse HEAD > "$out/COMMIT"
 git diff --quiet HEAD -- . ':!.gpu' || echo "dirty" >> "$out/COMMIT"
 git ls-files kernels | sort | xargs cat | sha256sum | cut -d' ' -f1 > "$out/KERNELS_SHA256"
-cp tests-gpu/run.sh tests-gpu/latest-json.py "$out/"
+cp tests-gpu/run.sh tests-gpu/latest-json.py jmh/peer/torch_peer.py bench/report.py "$out/"
 chmod +x "$out/run.sh"
 echo "bundle: $(du -sh "$out" | cut -f1) in $out; on the GPU machine run .gpu/run.sh"
