@@ -80,10 +80,16 @@ final class CpuNewtonSchulz {
             return;
         }
         int tasks = Math.min(threads, batch);
+        boolean small = (long) m * n <= CpuNsSmall.MAX_SIZE;
         if (tasks <= 1) {
-            Work w = new Work(m, n, precision);
+            Work w = small ? null : new Work(m, n, precision);
+            CpuNsSmall sw = small ? new CpuNsSmall(m, n, precision) : null;
             for (int bi = 0; bi < batch; bi++) {
-                w.matrix(null, 1, g, out, bi * size, rows, cols, norms[bi], co);
+                if (small) {
+                    sw.matrix(g, out, bi * size, rows, cols, inverseScale(co, norms[bi]), co);
+                } else {
+                    w.matrix(null, 1, g, out, bi * size, rows, cols, norms[bi], co);
+                }
             }
             return;
         }
@@ -95,14 +101,26 @@ final class CpuNewtonSchulz {
 
                 @Override
                 protected void compute() {
-                    Work w = new Work(m, n, precision);
+                    // one matrix per claim; small matrices whole on this thread without packing or staging
+                    Work w = small ? null : new Work(m, n, precision);
+                    CpuNsSmall sw = small ? new CpuNsSmall(m, n, precision) : null;
                     for (int bi; (bi = next.getAndIncrement()) < batch; ) {
-                        w.matrix(null, 1, g, out, bi * size, rows, cols, norms[bi], co);
+                        if (small) {
+                            sw.matrix(g, out, bi * size, rows, cols, inverseScale(co, norms[bi]), co);
+                        } else {
+                            w.matrix(null, 1, g, out, bi * size, rows, cols, norms[bi], co);
+                        }
                     }
                 }
             });
         }
         invokeAll(pool, list);
+    }
+
+    /** {@code (float) (1 / (scale·ν + eps))}, or 0 when the denominator is not positive (zero matrix → zero). */
+    static float inverseScale(Schedule.Coefficients co, double norm) {
+        double den = co.scale() * norm + co.eps();
+        return den > 0 ? (float) (1.0 / den) : 0f;
     }
 
     /** Σ x² in float64 (four partial sums); ∞ or NaN when any element is non-finite. */
@@ -173,8 +191,7 @@ final class CpuNewtonSchulz {
         /** NS of the rows × cols matrix at g[off..], written to out[off..]; pool null = this thread only. */
         void matrix(ForkJoinPool pool, int threads, float[] g, float[] out, int off, int rows, int cols, double norm,
                     Schedule.Coefficients co) {
-            double den = co.scale() * norm + co.eps();
-            float inv = den > 0 ? (float) (1.0 / den) : 0f; // X0 = G / (s·‖G‖_F + eps)
+            float inv = inverseScale(co, norm); // X0 = G / (s·‖G‖_F + eps)
             boolean transposed = rows > cols;
             if (!transposed) {
                 for (int i = 0; i < m * n; i++) {
