@@ -45,6 +45,9 @@ final class CpuNewtonSchulz {
     /** Below this many multiply-adds per Gram product ({@code m²·n}) a matrix is not split over threads. */
     private static final long ROW_SPLIT_MIN_WORK = 1L << 18;
 
+    /** Per-thread {@link CpuMatmul#newStage()} for row-block tasks (≈ 260 KiB each, not reallocated per task). */
+    private static final ThreadLocal<float[][]> STAGE = ThreadLocal.withInitial(CpuMatmul::newStage);
+
     private CpuNewtonSchulz() {
     }
 
@@ -265,7 +268,7 @@ final class CpuNewtonSchulz {
 
                         @Override
                         protected void compute() {
-                            body.run(i0, i1, CpuMatmul.newStage());
+                            body.run(i0, i1, STAGE.get());
                         }
                     });
                 }
