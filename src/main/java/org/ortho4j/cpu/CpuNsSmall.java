@@ -143,51 +143,8 @@ final class CpuNsSmall {
         }
     }
 
-    /** {@code c[j] += alpha·Σ_{p<k} arow[p]·b[p][j]} for {@code j ∈ [o, len)}; grouping as {@link CpuMatmul#gemm}. */
+    /** {@code c[j] += alpha·Σ_{p<k} arow[p]·b[p][j]} for {@code j ∈ [o, len)}: the kernel of {@link CpuMatmul#gemm}. */
     private static void row(float alpha, float[] arow, float[][] b, int k, float[] c, int o, int len) {
-        int p = 0;
-        if (CpuMatmul.FMA) {
-            for (; p + 3 < k; p += 4) {
-                float x0 = alpha * arow[p];
-                float x1 = alpha * arow[p + 1];
-                float x2 = alpha * arow[p + 2];
-                float x3 = alpha * arow[p + 3];
-                float[] b0 = b[p];
-                float[] b1 = b[p + 1];
-                float[] b2 = b[p + 2];
-                float[] b3 = b[p + 3];
-                for (int j = o; j < len; j++) {
-                    c[j] = Math.fma(x3, b3[j], Math.fma(x2, b2[j], Math.fma(x1, b1[j], Math.fma(x0, b0[j], c[j]))));
-                }
-            }
-            for (; p < k; p++) {
-                float x0 = alpha * arow[p];
-                float[] b0 = b[p];
-                for (int j = o; j < len; j++) {
-                    c[j] = Math.fma(x0, b0[j], c[j]);
-                }
-            }
-            return;
-        }
-        for (; p + 3 < k; p += 4) {
-            float x0 = alpha * arow[p];
-            float x1 = alpha * arow[p + 1];
-            float x2 = alpha * arow[p + 2];
-            float x3 = alpha * arow[p + 3];
-            float[] b0 = b[p];
-            float[] b1 = b[p + 1];
-            float[] b2 = b[p + 2];
-            float[] b3 = b[p + 3];
-            for (int j = o; j < len; j++) {
-                c[j] += x0 * b0[j] + x1 * b1[j] + x2 * b2[j] + x3 * b3[j];
-            }
-        }
-        for (; p < k; p++) {
-            float x0 = alpha * arow[p];
-            float[] b0 = b[p];
-            for (int j = o; j < len; j++) {
-                c[j] += x0 * b0[j];
-            }
-        }
+        CpuMatmul.row(alpha, arow, 0, b, 0, k, c, o, len);
     }
 }
