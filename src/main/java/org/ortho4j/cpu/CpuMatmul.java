@@ -8,9 +8,9 @@ import org.ortho4j.Precision;
  *
  * <p>The product is computed in the "axpy" order {@code C[i][·] += A[i][p]·B[p][·]}: the inner loop runs over
  * contiguous columns j of rows of B and of one row of C. Blocking: a depth {@link #KC} × width {@link #NC} block of
- * B (256 KiB, sized for a 512 KiB L2) is packed once into one array per row and reused by every row of C in the
- * range; each row of C is staged in its own array and updated by four packed rows of B per pass (4 loads of B, one
- * load and one store of C per 4 multiply-adds). All arrays of the inner loop share the index j, which C2 needs to
+ * B (240 KiB, sized for a 512 KiB L2) is packed once into one array per row and reused by every row of C in the
+ * range; each row of C is staged in its own array and updated by six (with FMA; else four) packed rows of B per
+ * pass (6 loads of B, one load and one store of C per 6 multiply-adds). All arrays of the inner loop share the index j, which C2 needs to
  * vectorise it; and the one stored array is loaded only at the same index, so no aliasing question arises.
  *
  * <p>Accumulation order: p increasing: {@code c = fma(a_p, b_p, c)} one term at a time when {@link #FMA}, else in
@@ -50,7 +50,7 @@ final class CpuMatmul {
      *
      * <p>Per block of depth {@link #KC} and width {@link #NC}, the block of B is first copied into the stage
      * (one array per row of B, starting at column 0 of the block), then each row of C is copied into the stage's C
-     * row, updated there by groups of four rows of B, and copied back. Every array of the inner loop is indexed by
+     * row, updated there by six (FMA) or four rows of B per pass, and copied back. Every array of the inner loop is indexed by
      * the same {@code j}: that is what lets C2 vectorise it (with a loop-invariant offset such as
      * {@code b[q + j]} next to {@code s[j]} it does not, on JDK 17 and 25, and runs 5–10× slower).
      *

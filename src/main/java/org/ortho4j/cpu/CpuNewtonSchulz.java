@@ -39,7 +39,9 @@ import org.ortho4j.Schedule;
  *
  * <p>Work split on the pool: over the matrices of the batch when there are at least as many matrices as threads
  * (or the matrices are small), otherwise over row blocks of each product. Each worker allocates its scratch
- * ({@code 4·m·n + 4·m²} floats at most) once per call and reuses it for all its matrices and steps.
+ * ({@code 4·m·n + 4·m²} floats at most) once per call and reuses it for all its matrices and steps. Matrices with
+ * {@code m·n ≤} {@link CpuNsSmall#MAX_SIZE} that run whole on one thread take {@link CpuNsSmall} (row arrays, no
+ * packing), which gives bitwise the same result as the blocked path.
  */
 final class CpuNewtonSchulz {
     /** Below this many multiply-adds per Gram product ({@code m²·n}) a matrix is not split over threads. */
