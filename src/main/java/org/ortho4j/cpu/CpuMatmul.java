@@ -209,9 +209,14 @@ final class CpuMatmul {
 
     /** {@code t[j·m + i] = x[i·n + j]}: the {@code n × m} transpose of the {@code m × n} matrix x. Blocked. */
     static void transpose(float[] x, int xOff, int m, int n, float[] t, int tOff) {
+        transpose(x, xOff, m, n, t, tOff, 0, m);
+    }
+
+    /** {@link #transpose} restricted to the rows {@code [r0, r1)} of x (columns of t): disjoint ranges may run concurrently. */
+    static void transpose(float[] x, int xOff, int m, int n, float[] t, int tOff, int r0, int r1) {
         final int bs = 32;
-        for (int ib = 0; ib < m; ib += bs) {
-            int ie = Math.min(m, ib + bs);
+        for (int ib = r0; ib < r1; ib += bs) {
+            int ie = Math.min(r1, ib + bs);
             for (int jb = 0; jb < n; jb += bs) {
                 int je = Math.min(n, jb + bs);
                 for (int i = ib; i < ie; i++) {
@@ -226,9 +231,17 @@ final class CpuMatmul {
 
     /** Copies the upper triangle of the {@code m × m} matrix at {@code off} onto its lower triangle. Blocked. */
     static void mirrorUpper(float[] s, int off, int m) {
+        mirrorUpper(s, off, m, 0, m);
+    }
+
+    /**
+     * {@link #mirrorUpper} for the rows {@code [r0, r1)} of the upper triangle (written to columns r0..r1 of the
+     * lower one): disjoint ranges may run concurrently.
+     */
+    static void mirrorUpper(float[] s, int off, int m, int r0, int r1) {
         final int bs = 32;
-        for (int ib = 0; ib < m; ib += bs) {
-            int ie = Math.min(m, ib + bs);
+        for (int ib = r0; ib < r1; ib += bs) {
+            int ie = Math.min(r1, ib + bs);
             for (int jb = ib; jb < m; jb += bs) {
                 int je = Math.min(m, jb + bs);
                 for (int i = ib; i < ie; i++) {

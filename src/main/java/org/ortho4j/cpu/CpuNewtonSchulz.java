@@ -228,17 +228,18 @@ final class CpuNewtonSchulz {
                 CpuMatmul.round(precision, x, 0, xr, 0, m * n); // Xr = ρ(X)
                 xop = xr;
             }
-            CpuMatmul.transpose(xop, 0, m, n, xt, 0); // Xrᵀ (n × m)
             final float[] xo = xop;
+            // Xrᵀ (n × m), rows of Xr split over the threads like the products
+            product(pool, threads, false, (i0, i1, st) -> CpuMatmul.transpose(xo, 0, m, n, xt, 0, i0, i1));
             // A = Xr · Xrᵀ  (upper triangle)
             product(pool, threads, true, (i0, i1, st) ->
                     CpuMatmul.gemm(1f, xo, 0, n, xt, 0, m, n, 0f, null, 0, 0, a, 0, m, i0, i1, m, true, st));
-            CpuMatmul.mirrorUpper(a, 0, m);
+            product(pool, threads, true, (i0, i1, st) -> CpuMatmul.mirrorUpper(a, 0, m, i0, i1));
             CpuMatmul.round(precision, a, 0, ar, 0, m * m); // Ar = ρ(A)
             // B = b·A + c·Ar·Ar  (upper triangle; Ar symmetric so Ar·Ar is too)
             product(pool, threads, true, (i0, i1, st) ->
                     CpuMatmul.gemm(cc, ar, 0, m, ar, 0, m, m, cb, a, 0, m, bm, 0, m, i0, i1, m, true, st));
-            CpuMatmul.mirrorUpper(bm, 0, m);
+            product(pool, threads, true, (i0, i1, st) -> CpuMatmul.mirrorUpper(bm, 0, m, i0, i1));
             CpuMatmul.round(precision, bm, 0, br, 0, m * m); // Br = ρ(B)
             // X' = a·X + Br · Xr
             final float[] xcur = x;
