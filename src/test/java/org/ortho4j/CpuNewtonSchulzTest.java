@@ -45,6 +45,39 @@ class CpuNewtonSchulzTest extends NewtonSchulzContract {
         }
     }
 
+    /**
+     * Small matrices (one thread: the row-array path without packing) and the blocked row-split path (several
+     * threads, one matrix) round the same operands and sum in the same order, for every precision: bitwise equal.
+     */
+    @Test
+    void smallAndBlockedPathsAgreeBitwise() {
+        int[][] shapes = {{1, 64, 64}, {1, 70, 100}, {1, 127, 97}}; // m²n ≥ 2¹⁸: split over rows on 2 threads
+        for (Precision p : Precision.values()) {
+            for (int[] s : shapes) {
+                float[] g = TestMatrices.gaussian(new Random(s[1] * 31L + s[2]), s[0] * s[1] * s[2]);
+                float[] one;
+                float[] two;
+                try (Context c1 = Context.cpu(1)) {
+                    one = run(c1, g, s, p);
+                }
+                try (Context c2 = Context.cpu(2)) {
+                    two = run(c2, g, s, p);
+                }
+                for (int i = 0; i < g.length; i++) {
+                    assertEquals(one[i], two[i], p + " " + s[1] + "x" + s[2] + ", element " + i);
+                }
+            }
+        }
+    }
+
+    private static float[] run(Context c, float[] g, int[] s, Precision p) {
+        try (MatrixBatch in = c.upload(g, s[0], s[1], s[2]); MatrixBatch out = c.allocate(s[0], s[1], s[2])) {
+            out.fill(Float.NaN);
+            c.newtonSchulz(in, Schedule.polarExpress(), p, out);
+            return out.toArray();
+        }
+    }
+
     private static float[] run(Context c, float[] g, int[] s) {
         try (MatrixBatch in = c.upload(g, s[0], s[1], s[2]); MatrixBatch out = c.allocate(s[0], s[1], s[2])) {
             out.fill(Float.NaN);

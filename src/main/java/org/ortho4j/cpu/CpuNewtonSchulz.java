@@ -39,11 +39,16 @@ import org.ortho4j.Schedule;
  *
  * <p>Work split on the pool: over the matrices of the batch when there are at least as many matrices as threads
  * (or the matrices are small), otherwise over row blocks of each product. Each worker allocates its scratch
- * ({@code 4·m·n + 4·m²} floats at most) once per call and reuses it for all its matrices and steps.
+ * ({@code 4·m·n + 4·m²} floats at most) once per call and reuses it for all its matrices and steps. Matrices with
+ * {@code m·n ≤} {@link CpuNsSmall#MAX_SIZE} that run whole on one thread take {@link CpuNsSmall} (row arrays, no
+ * packing), which gives bitwise the same result as the blocked path.
  */
 final class CpuNewtonSchulz {
     /** Below this many multiply-adds per Gram product ({@code m²·n}) a matrix is not split over threads. */
     private static final long ROW_SPLIT_MIN_WORK = 1L << 18;
+
+    /** Per-thread {@link CpuMatmul#newStage()} for row-block tasks (≈ 260 KiB each, not reallocated per task). */
+    private static final ThreadLocal<float[][]> STAGE = ThreadLocal.withInitial(CpuMatmul::newStage);
 
     private CpuNewtonSchulz() {
     }
@@ -80,10 +85,16 @@ final class CpuNewtonSchulz {
             return;
         }
         int tasks = Math.min(threads, batch);
+        boolean small = (long) m * n <= CpuNsSmall.MAX_SIZE;
         if (tasks <= 1) {
-            Work w = new Work(m, n, precision);
+            Work w = small ? null : new Work(m, n, precision);
+            CpuNsSmall sw = small ? new CpuNsSmall(m, n, precision) : null;
             for (int bi = 0; bi < batch; bi++) {
-                w.matrix(null, 1, g, out, bi * size, rows, cols, norms[bi], co);
+                if (small) {
+                    sw.matrix(g, out, bi * size, rows, cols, inverseScale(co, norms[bi]), co);
+                } else {
+                    w.matrix(null, 1, g, out, bi * size, rows, cols, norms[bi], co);
+                }
             }
             return;
         }
@@ -95,14 +106,26 @@ final class CpuNewtonSchulz {
 
                 @Override
                 protected void compute() {
-                    Work w = new Work(m, n, precision);
+                    // one matrix per claim; small matrices whole on this thread without packing or staging
+                    Work w = small ? null : new Work(m, n, precision);
+                    CpuNsSmall sw = small ? new CpuNsSmall(m, n, precision) : null;
                     for (int bi; (bi = next.getAndIncrement()) < batch; ) {
-                        w.matrix(null, 1, g, out, bi * size, rows, cols, norms[bi], co);
+                        if (small) {
+                            sw.matrix(g, out, bi * size, rows, cols, inverseScale(co, norms[bi]), co);
+                        } else {
+                            w.matrix(null, 1, g, out, bi * size, rows, cols, norms[bi], co);
+                        }
                     }
                 }
             });
         }
         invokeAll(pool, list);
+    }
+
+    /** {@code (float) (1 / (scale·ν + eps))}, or 0 when the denominator is not positive (zero matrix → zero). */
+    static float inverseScale(Schedule.Coefficients co, double norm) {
+        double den = co.scale() * norm + co.eps();
+        return den > 0 ? (float) (1.0 / den) : 0f;
     }
 
     /** Σ x² in float64 (four partial sums); ∞ or NaN when any element is non-finite. */
@@ -173,8 +196,7 @@ final class CpuNewtonSchulz {
         /** NS of the rows × cols matrix at g[off..], written to out[off..]; pool null = this thread only. */
         void matrix(ForkJoinPool pool, int threads, float[] g, float[] out, int off, int rows, int cols, double norm,
                     Schedule.Coefficients co) {
-            double den = co.scale() * norm + co.eps();
-            float inv = den > 0 ? (float) (1.0 / den) : 0f; // X0 = G / (s·‖G‖_F + eps)
+            float inv = inverseScale(co, norm); // X0 = G / (s·‖G‖_F + eps)
             boolean transposed = rows > cols;
             if (!transposed) {
                 for (int i = 0; i < m * n; i++) {
@@ -206,17 +228,18 @@ final class CpuNewtonSchulz {
                 CpuMatmul.round(precision, x, 0, xr, 0, m * n); // Xr = ρ(X)
                 xop = xr;
             }
-            CpuMatmul.transpose(xop, 0, m, n, xt, 0); // Xrᵀ (n × m)
             final float[] xo = xop;
+            // Xrᵀ (n × m), rows of Xr split over the threads like the products
+            product(pool, threads, false, (i0, i1, st) -> CpuMatmul.transpose(xo, 0, m, n, xt, 0, i0, i1));
             // A = Xr · Xrᵀ  (upper triangle)
             product(pool, threads, true, (i0, i1, st) ->
                     CpuMatmul.gemm(1f, xo, 0, n, xt, 0, m, n, 0f, null, 0, 0, a, 0, m, i0, i1, m, true, st));
-            CpuMatmul.mirrorUpper(a, 0, m);
+            product(pool, threads, true, (i0, i1, st) -> CpuMatmul.mirrorUpper(a, 0, m, i0, i1));
             CpuMatmul.round(precision, a, 0, ar, 0, m * m); // Ar = ρ(A)
             // B = b·A + c·Ar·Ar  (upper triangle; Ar symmetric so Ar·Ar is too)
             product(pool, threads, true, (i0, i1, st) ->
                     CpuMatmul.gemm(cc, ar, 0, m, ar, 0, m, m, cb, a, 0, m, bm, 0, m, i0, i1, m, true, st));
-            CpuMatmul.mirrorUpper(bm, 0, m);
+            product(pool, threads, true, (i0, i1, st) -> CpuMatmul.mirrorUpper(bm, 0, m, i0, i1));
             CpuMatmul.round(precision, bm, 0, br, 0, m * m); // Br = ρ(B)
             // X' = a·X + Br · Xr
             final float[] xcur = x;
@@ -248,7 +271,7 @@ final class CpuNewtonSchulz {
 
                         @Override
                         protected void compute() {
-                            body.run(i0, i1, CpuMatmul.newStage());
+                            body.run(i0, i1, STAGE.get());
                         }
                     });
                 }
