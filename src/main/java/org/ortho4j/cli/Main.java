@@ -234,23 +234,12 @@ public final class Main {
             schedule = schedule.withSteps(a.intValue("steps", 5, 1, 100));
         }
         Precision precision = Precision.valueOf(a.choice("precision", "fp32", "fp32", "tf32", "bf16").toUpperCase(Locale.ROOT));
-        Path in = a.path("in");
-        Path outPath = a.path("out");
-        writable(outPath);
-        Matrices g = readFinite(in);
-        try (Context ctx = open(a);
-             MatrixBatch gb = upload(ctx, g);
-             MatrixBatch xb = ctx.allocate(g.batch(), g.rows(), g.cols())) {
-            long t0 = System.nanoTime();
-            ctx.newtonSchulz(gb, schedule, precision, xb);
-            long t1 = System.nanoTime();
-            Schedule.Coefficients c = schedule.resolve(g.rows(), g.cols());
-            Npy.write(outPath, like(g, xb.toArray()));
-            out.printf(Locale.ROOT, "orthogonalize: %s, %s (%d steps, %s), %s on %s in %.1f ms -> %s%n", g.shapeString(),
-                    schedule.name(), c.steps(), c.source(), precision.name().toLowerCase(Locale.ROOT), ctx.kind().label(),
-                    (t1 - t0) / 1e6, outPath);
-        }
-        return OK;
+        Schedule sch = schedule;
+        return mapFile(a, out, g -> {
+            Schedule.Coefficients c = sch.resolve(g.rows(), g.cols());
+            return "orthogonalize " + sch.name() + " (" + c.steps() + " steps, " + c.source() + "), "
+                    + precision.name().toLowerCase(Locale.ROOT);
+        }, (ctx, in, res) -> ctx.newtonSchulz(in, sch, precision, res));
     }
 
     private static int polar(List<String> tokens, PrintStream out) throws UsageException, NpyException {
@@ -259,18 +248,7 @@ public final class Main {
             return OK;
         }
         Args a = parse("polar", tokens, Set.of("in", "out"), Set.of());
-        Path in = a.path("in");
-        Path outPath = a.path("out");
-        writable(outPath);
-        Matrices g = readFinite(in);
-        try (Context ctx = open(a);
-             MatrixBatch gb = upload(ctx, g);
-             MatrixBatch qb = ctx.allocate(g.batch(), g.rows(), g.cols())) {
-            ctx.polar(gb, qb);
-            Npy.write(outPath, like(g, qb.toArray()));
-            out.printf(Locale.ROOT, "polar: %s on %s -> %s%n", g.shapeString(), ctx.kind().label(), outPath);
-        }
-        return OK;
+        return mapFile(a, out, g -> "polar", Context::polar);
     }
 
     private static int lmo(List<String> tokens, PrintStream out) throws UsageException, NpyException {
@@ -291,18 +269,8 @@ public final class Main {
         } else {
             lmo = Lmo.of(norm, layer);
         }
-        Path in = a.path("in");
-        Path outPath = a.path("out");
-        writable(outPath);
-        Matrices d = readFinite(in);
-        try (Context ctx = open(a);
-             MatrixBatch db = upload(ctx, d);
-             MatrixBatch lb = ctx.allocate(d.batch(), d.rows(), d.cols())) {
-            ctx.lmo(lmo, db, lb);
-            Npy.write(outPath, like(d, lb.toArray()));
-            out.printf(Locale.ROOT, "lmo %s: %s on %s -> %s%n", lmo, d.shapeString(), ctx.kind().label(), outPath);
-        }
-        return OK;
+        Lmo chosen = lmo;
+        return mapFile(a, out, g -> "lmo " + chosen, (ctx, in, res) -> ctx.lmo(chosen, in, res));
     }
 
     private static int softThreshold(List<String> tokens, PrintStream out) throws UsageException, NpyException {
@@ -418,21 +386,39 @@ public final class Main {
 
     private static int gaugeLogitShift(List<String> tokens, PrintStream out) throws UsageException, NpyException {
         Args a = parse("gauge logit-shift", tokens, Set.of("in", "out"), Set.of());
+        return mapFile(a, out, g -> "gauge logit-shift", Context::gaugeLogitShift);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** An operation from one batch to a batch of the same shape on a context. */
+    private interface MatrixOp {
+        void apply(Context ctx, MatrixBatch in, MatrixBatch out);
+    }
+
+    /**
+     * The one-input, one-output commands: reads {@code --in} (refusing non-finite values), runs {@code op} on the
+     * chosen backend into a batch of the same shape, writes {@code --out} (checked writable before any work) and
+     * prints one line {@code LABEL: SHAPE on BACKEND in T ms -> OUT}.
+     */
+    private static int mapFile(Args a, PrintStream out, java.util.function.Function<Matrices, String> label, MatrixOp op)
+            throws UsageException, NpyException {
         Path in = a.path("in");
         Path outPath = a.path("out");
         writable(outPath);
         Matrices g = readFinite(in);
         try (Context ctx = open(a);
              MatrixBatch gb = upload(ctx, g);
-             MatrixBatch hb = ctx.allocate(g.batch(), g.rows(), g.cols())) {
-            ctx.gaugeLogitShift(gb, hb);
-            Npy.write(outPath, like(g, hb.toArray()));
-            out.printf(Locale.ROOT, "gauge logit-shift: %s on %s -> %s%n", g.shapeString(), ctx.kind().label(), outPath);
+             MatrixBatch rb = ctx.allocate(g.batch(), g.rows(), g.cols())) {
+            long t0 = System.nanoTime();
+            op.apply(ctx, gb, rb);
+            long t1 = System.nanoTime();
+            Npy.write(outPath, like(g, rb.toArray()));
+            out.printf(Locale.ROOT, "%s: %s on %s in %.1f ms -> %s%n", label.apply(g), g.shapeString(), ctx.kind().label(),
+                    (t1 - t0) / 1e6, outPath);
         }
         return OK;
     }
-
-    // ------------------------------------------------------------------ helpers
 
     private static Schedule schedule(String cmd, String name) throws UsageException {
         try {

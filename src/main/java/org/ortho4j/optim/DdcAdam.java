@@ -34,20 +34,12 @@ import org.ortho4j.MatrixBatch;
  */
 public final class DdcAdam extends BaseOptimizer {
 
-    /** Hyper-parameters (defaults in brackets). */
-    public static final class Options {
-        public double lr = 1e-3;
-        public double beta1 = 0.9;
-        public double beta2 = 0.999;
-        public double eps = 1e-8;
-        public double weightDecay = 0.0;
-    }
+    private final AdamW.Options o;
 
-    private final Options o;
-
-    public DdcAdam(Context ctx, List<ParamGroup> groups, Options options) {
+    /** @param options Adam's hyper-parameters, shared with {@link AdamW} ({@code null}: the defaults) */
+    public DdcAdam(Context ctx, List<ParamGroup> groups, AdamW.Options options) {
         super(ctx, groups);
-        this.o = options == null ? new Options() : options;
+        this.o = options == null ? new AdamW.Options() : options;
     }
 
     @Override

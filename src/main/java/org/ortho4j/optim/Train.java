@@ -216,7 +216,7 @@ public final class Train {
                 return new Root(ctx, groups, o);
             }
             case "ddcadam": {
-                DdcAdam.Options o = new DdcAdam.Options();
+                AdamW.Options o = new AdamW.Options();
                 o.lr = 2e-3;
                 return new DdcAdam(ctx, groups, o);
             }

@@ -115,7 +115,7 @@ public abstract class DdcEquivarianceContract extends BackendContract {
     }
 
     static DdcAdam ddcAdam(Context c, List<ParamGroup> g) {
-        DdcAdam.Options o = new DdcAdam.Options();
+        AdamW.Options o = new AdamW.Options();
         o.lr = 0.01;
         o.weightDecay = 0.1;
         return new DdcAdam(c, g, o);

@@ -167,7 +167,7 @@ public abstract class OptimizerContract extends BackendContract {
         // r = −lr·(1 − 1)/2 − lr·wd; B ← e^r·B − lr·ρ·u.
         MatrixBatch win = m(1, 2, 3, 4);
         MatrixBatch wout = m(2, 1, 1, 2);
-        DdcAdam.Options o = new DdcAdam.Options();
+        AdamW.Options o = new AdamW.Options();
         o.lr = 0.01;
         o.weightDecay = 0.5;
         try (DdcAdam opt = new DdcAdam(ctx, List.of(ParamGroup.mlpPair("p", win, wout, null)), o)) {
