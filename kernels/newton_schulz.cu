@@ -205,7 +205,7 @@ __device__ __forceinline__ void ns_small_body(const float* __restrict__ g, float
 #pragma unroll
                     for (int c = 0; c < 4; c++) {
                         const int i = ti + r * RS, j = tj + c * RS;
-                        if (i < m && j < m && i <= j) {
+                        if (i < m && j < m) {   // all 16: an upper micro-tile (ti ≤ tj) also owns some i > j
                             A[i * lda + j] = acc[q][r * 4 + c];
                             A[j * lda + i] = acc[q][r * 4 + c];
                         }
@@ -257,7 +257,7 @@ __device__ __forceinline__ void ns_small_body(const float* __restrict__ g, float
 #pragma unroll
                     for (int c = 0; c < 4; c++) {
                         const int i = ti + r * RS, j = tj + c * RS;
-                        if (i < m && j < m && i <= j) {
+                        if (i < m && j < m) {   // all 16 (see A above)
                             A[i * lda + j] = acc[q][r * 4 + c];   // B (symmetric)
                             A[j * lda + i] = acc[q][r * 4 + c];
                         }

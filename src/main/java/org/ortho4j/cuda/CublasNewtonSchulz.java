@@ -1,7 +1,6 @@
 package org.ortho4j.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 
 import jcuda.Pointer;
@@ -130,10 +129,9 @@ public final class CublasNewtonSchulz implements AutoCloseable {
         try {
             normalise(CudaRuntime.ptr(g), batch, mn, co.scale(), co.eps(), denom);
             // X0 = G / denom into out (same layout; elementwise, so out may be g)
-            rt.launch(rt.function(CudaNewtonSchulz.MODULE, "ns_scale"), "ns_scale",
-                    (int) Math.min(65535L * 16, (batch * mn + 255) / 256), 1, 1, 256, 1, 1, 0, Pointer.to(
-                            Pointer.to(CudaRuntime.ptr(g)), Pointer.to(y), Pointer.to(denom), Pointer.to(new int[]{batch}),
-                            Pointer.to(new int[]{q}), Pointer.to(new int[]{p}), Pointer.to(new int[]{0})));
+            CudaFamilySupport.launch(rt, CudaNewtonSchulz.MODULE, "ns_scale",
+                    (int) Math.min(65535L * 16, (batch * mn + 255) / 256), 1, 1, 256, 1, 0,
+                    CudaRuntime.ptr(g), y, denom, batch, q, p, 0);
             if (co.steps() > 0) {
                 if (precision == Precision.BF16) {
                     stepsBf16(y, batch, p, q, m, mn, mm, yTall, co);
@@ -245,8 +243,7 @@ public final class CublasNewtonSchulz implements AutoCloseable {
 
     private void toBf16(CUdeviceptr src, CUdeviceptr dst, long n) {
         int grid = (int) Math.max(1, Math.min(1 << 16, (n + 255) / 256));
-        rt.launch(rt.function(BASELINES, "bl_f32_to_bf16"), "bl_f32_to_bf16", grid, 1, 1, 256, 1, 1, 0,
-                Pointer.to(Pointer.to(src), Pointer.to(dst), Pointer.to(new long[]{n})));
+        CudaFamilySupport.launch(rt, BASELINES, "bl_f32_to_bf16", grid, 1, 1, 256, 1, 0, src, dst, n);
     }
 
     private void copy(CUdeviceptr src, CUdeviceptr dst, long floats) {
@@ -260,15 +257,12 @@ public final class CublasNewtonSchulz implements AutoCloseable {
         CUdeviceptr flags = rt.scratch((long) batch * Sizeof.INT);
         try {
             rt.check(cuMemsetD32Async(flags, 0, batch, rt.stream()), "cuMemsetD32Async(flags)");
-            rt.launch(rt.function(CudaNewtonSchulz.MODULE, "ns_norm_partial"), "ns_norm_partial", batch, chunks, 1, 256, 1, 1, 0,
-                    Pointer.to(Pointer.to(gp), Pointer.to(new long[]{matElems}), Pointer.to(new int[]{chunks}),
-                            Pointer.to(partial), Pointer.to(flags)));
-            rt.launch(rt.function(CudaNewtonSchulz.MODULE, "ns_norm_finalize"), "ns_norm_finalize", (batch + 127) / 128, 1, 1,
-                    128, 1, 1, 0, Pointer.to(Pointer.to(partial), Pointer.to(new int[]{chunks}), Pointer.to(new int[]{batch}),
-                            Pointer.to(new double[]{s}), Pointer.to(new double[]{eps}), Pointer.to(denom)));
-            rt.synchronize("cublas newtonSchulz: norm of g");
+            CudaFamilySupport.launch(rt, CudaNewtonSchulz.MODULE, "ns_norm_partial", batch, chunks, 1, 256, 1, 0,
+                    gp, matElems, chunks, partial, flags);
+            CudaFamilySupport.launch(rt, CudaNewtonSchulz.MODULE, "ns_norm_finalize", (batch + 127) / 128, 1, 1, 128, 1, 0,
+                    partial, chunks, batch, s, eps, denom);
             int[] host = new int[batch];
-            rt.check(cuMemcpyDtoH(Pointer.to(host), flags, (long) batch * Sizeof.INT), "cuMemcpyDtoH(flags)");
+            rt.copyDtoH(Pointer.to(host), flags, (long) batch * Sizeof.INT, "cublas newtonSchulz: norm of g");
             for (int b = 0; b < batch; b++) {
                 if (host[b] != 0) {
                     throw new NonFiniteInputException("newtonSchulz", "g", b);

@@ -2,7 +2,6 @@ package org.ortho4j.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -106,8 +105,8 @@ public final class CudaBackend implements Backend {
     public void write(Storage dst, long dstOffset, float[] src, int srcOffset, int length) {
         lockedRun(() -> {
             rt.synchronize("write"); // earlier work on the stream may still use dst
-            rt.check(cuMemcpyHtoD(at(dst, dstOffset), Pointer.to(src).withByteOffset((long) srcOffset * Sizeof.FLOAT),
-                    (long) length * Sizeof.FLOAT), "cuMemcpyHtoD(" + length + " floats)");
+            rt.copyHtoD(at(dst, dstOffset), Pointer.to(src).withByteOffset((long) srcOffset * Sizeof.FLOAT),
+                    (long) length * Sizeof.FLOAT, "cuMemcpyHtoD(" + length + " floats)"); // + sync: the stream is non-blocking
         });
     }
 

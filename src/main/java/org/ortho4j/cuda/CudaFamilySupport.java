@@ -3,7 +3,6 @@ package org.ortho4j.cuda;
 import static jcuda.driver.JCudaDriver.cuCtxGetDevice;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemsetD8Async;
 
 import jcuda.Pointer;
@@ -65,6 +64,7 @@ final class CudaFamilySupport {
     /** Launches {@code module:kernel} with a 1-D or 3-D grid. */
     static void launch(CudaRuntime rt, String module, String kernel, int gx, int gy, int gz, int bx, int by, int shared,
                        Object... args) {
+        KernelSignatures.check(module, kernel, args);     // count and C types, before anything reaches the driver
         CUfunction f = rt.function(module, kernel);
         rt.launch(f, module + "." + kernel, gx, gy, gz, bx, by, 1, shared, params(args));
     }
@@ -137,8 +137,7 @@ final class CudaFamilySupport {
          */
         void syncAndThrow(String op, String... names) {
             int[] h = new int[batch + 1];
-            check(cuMemcpyDtoHAsync(Pointer.to(h), block, (long) (batch + 1) * Sizeof.INT, rt.stream()), "cuMemcpyDtoHAsync(flags)");
-            rt.synchronize(op);
+            rt.copyDtoH(Pointer.to(h), block, (long) (batch + 1) * Sizeof.INT, op); // sync, then a synchronous copy
             if (h[batch] == 0) {
                 return;
             }

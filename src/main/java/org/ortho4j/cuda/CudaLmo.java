@@ -151,7 +151,7 @@ final class CudaLmo {
         if (maxShared < 0) {
             maxShared = CudaFamilySupport.maxSharedOptIn();
         }
-        if (k <= JACOBI_MAX_K && shared <= maxShared) {
+        if (k <= JACOBI_MAX_K && shared + 1024 <= maxShared) {   // the opt-in limit covers static shared too
             CudaFamilySupport.allowShared(rt, MODULE, "lmo_polar_jacobi", (int) shared);
             try (CudaFamilySupport.Flags f = new CudaFamilySupport.Flags(rt, g.batch())) {
                 CudaFamilySupport.checkFinite(rt, MODULE, "lmo_check_finite", g, f, null);

@@ -1,7 +1,5 @@
 package org.ortho4j.cuda;
 
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 
 import jcuda.Pointer;
@@ -86,17 +84,12 @@ final class CudaNewtonSchulz {
         CUdeviceptr flags = rt.scratch((long) batch * Sizeof.INT);
         try {
             rt.check(cuMemsetD32Async(flags, 0, batch, rt.stream()), "cuMemsetD32Async(flags)");
-            CUfunction f = rt.function(MODULE, "ns_norm_partial");
-            rt.launch(f, "ns_norm_partial", batch, chunks, 1, 256, 1, 1, 0, Pointer.to(
-                    Pointer.to(gp), Pointer.to(new long[]{matElems}), Pointer.to(new int[]{chunks}),
-                    Pointer.to(partial), Pointer.to(flags)));
-            CUfunction fin = rt.function(MODULE, "ns_norm_finalize");
-            rt.launch(fin, "ns_norm_finalize", (batch + 127) / 128, 1, 1, 128, 1, 1, 0, Pointer.to(
-                    Pointer.to(partial), Pointer.to(new int[]{chunks}), Pointer.to(new int[]{batch}),
-                    Pointer.to(new double[]{s}), Pointer.to(new double[]{eps}), Pointer.to(denom)));
-            rt.synchronize("newtonSchulz: norm of g");
+            CudaFamilySupport.launch(rt, MODULE, "ns_norm_partial", batch, chunks, 1, 256, 1, 0,
+                    gp, matElems, chunks, partial, flags);
+            CudaFamilySupport.launch(rt, MODULE, "ns_norm_finalize", (batch + 127) / 128, 1, 1, 128, 1, 0,
+                    partial, chunks, batch, s, eps, denom);
             int[] host = new int[batch];
-            rt.check(cuMemcpyDtoH(Pointer.to(host), flags, (long) batch * Sizeof.INT), "cuMemcpyDtoH(flags)");
+            rt.copyDtoH(Pointer.to(host), flags, (long) batch * Sizeof.INT, "newtonSchulz: norm of g");
             for (int b = 0; b < batch; b++) {
                 if (host[b] != 0) {
                     throw new NonFiniteInputException("newtonSchulz", "g", b);
@@ -119,16 +112,15 @@ final class CudaNewtonSchulz {
         }
         CUdeviceptr coef = rt.scratch((long) abc.length * Sizeof.FLOAT);
         try {
-            rt.check(cuMemcpyHtoD(coef, Pointer.to(abc), (long) abc.length * Sizeof.FLOAT), "cuMemcpyHtoD(coefficients)");
+            rt.copyHtoD(coef, Pointer.to(abc), (long) abc.length * Sizeof.FLOAT, "cuMemcpyHtoD(coefficients)");
             String name = "ns_small_" + suffix(precision);
             CUfunction f = rt.function(MODULE, name);
             int shared = smallSharedBytes(rows, cols);
             if (shared > 48 * 1024) {
                 rt.allowDynamicShared(f, name, shared);
             }
-            rt.launch(f, name, batch, 1, 1, SMALL_THREADS, 1, 1, shared, Pointer.to(
-                    Pointer.to(gp), Pointer.to(op), Pointer.to(denom), Pointer.to(coef),
-                    Pointer.to(new int[]{steps}), Pointer.to(new int[]{rows}), Pointer.to(new int[]{cols})));
+            CudaFamilySupport.launch(rt, MODULE, name, batch, 1, 1, SMALL_THREADS, 1, shared,
+                    gp, op, denom, coef, steps, rows, cols);
             rt.synchronize("newtonSchulz small path " + name);
         } finally {
             rt.release(coef);
@@ -143,12 +135,9 @@ final class CudaNewtonSchulz {
         final long mn = (long) m * n;
         final long mm = (long) m * m;
         final int steps = co.steps();
-        CUfunction scale = rt.function(MODULE, "ns_scale");
         int scaleGrid = (int) Math.min(65535L * 16, (batch * mn + 255) / 256);
         if (steps == 0) { // out = X0 in G's own layout
-            rt.launch(scale, "ns_scale", scaleGrid, 1, 1, 256, 1, 1, 0, Pointer.to(Pointer.to(gp), Pointer.to(op),
-                    Pointer.to(denom), Pointer.to(new int[]{batch}), Pointer.to(new int[]{rows}), Pointer.to(new int[]{cols}),
-                    Pointer.to(new int[]{0})));
+            CudaFamilySupport.launch(rt, MODULE, "ns_scale", scaleGrid, 1, 1, 256, 1, 0, gp, op, denom, batch, rows, cols, 0);
             return;
         }
         CUdeviceptr x = rt.scratch(batch * mn * Sizeof.FLOAT);
@@ -160,14 +149,11 @@ final class CudaNewtonSchulz {
             a = rt.scratch(batch * mm * Sizeof.FLOAT);
             bm = rt.scratch(batch * mm * Sizeof.FLOAT);
             // X0 = G / (s‖G‖_F + eps), transposed for tall G
-            rt.launch(scale, "ns_scale", scaleGrid, 1, 1, 256, 1, 1, 0, Pointer.to(Pointer.to(gp), Pointer.to(x),
-                    Pointer.to(denom), Pointer.to(new int[]{batch}), Pointer.to(new int[]{rows}), Pointer.to(new int[]{cols}),
-                    Pointer.to(new int[]{tall ? 1 : 0})));
+            CudaFamilySupport.launch(rt, MODULE, "ns_scale", scaleGrid, 1, 1, 256, 1, 0, gp, x, denom, batch, rows, cols,
+                    tall ? 1 : 0);
             String sfx = suffix(precision);
             String ntName = "ns_gemm_" + sfx + "_nt";
             String nnName = "ns_gemm_" + sfx + "_nn";
-            CUfunction nt = rt.function(MODULE, ntName);
-            CUfunction nn = rt.function(MODULE, nnName);
             int tm = (m + TILE - 1) / TILE;
             int tn = (n + TILE - 1) / TILE;
             int upper = tm * (tm + 1) / 2;
@@ -182,12 +168,12 @@ final class CudaNewtonSchulz {
                     CUdeviceptr bc = bm.withByteOffset(z0 * mm * Sizeof.FLOAT);
                     CUdeviceptr dst = last ? op.withByteOffset(z0 * mn * Sizeof.FLOAT) : next.withByteOffset(z0 * mn * Sizeof.FLOAT);
                     // A = X Xᵀ (upper tiles, mirrored)
-                    gemm(nt, ntName, upper, zc, xc, xc, null, ac, m, m, n, n, n, m, mn, mn, 0, mm, 1f, 0f, false);
+                    gemm(ntName, upper, zc, xc, xc, null, ac, m, m, n, n, n, m, mn, mn, 0, mm, 1f, 0f, false);
                     // B = c·A Aᵀ + b·A  (A symmetric: A Aᵀ = A·A)
-                    gemm(nt, ntName, upper, zc, ac, ac, ac, bc, m, m, m, m, m, m, mm, mm, mm, mm,
+                    gemm(ntName, upper, zc, ac, ac, ac, bc, m, m, m, m, m, m, mm, mm, mm, mm,
                             (float) co.c(t), (float) co.b(t), false);
                     // X' = B·X + a·X  (the last step writes out, transposed back for tall G)
-                    gemm(nn, nnName, tm * tn, zc, bc, xc, xc, dst, m, n, m, m, n, n, mm, mn, mn, mn,
+                    gemm(nnName, tm * tn, zc, bc, xc, xc, dst, m, n, m, m, n, n, mm, mn, mn, mn,
                             1f, (float) co.a(t), last && tall);
                 }
                 CUdeviceptr tmp = cur;
@@ -208,14 +194,10 @@ final class CudaNewtonSchulz {
         }
     }
 
-    private void gemm(CUfunction f, String name, int gridX, int gridZ, CUdeviceptr p, CUdeviceptr q, CUdeviceptr d,
+    private void gemm(String name, int gridX, int gridZ, CUdeviceptr p, CUdeviceptr q, CUdeviceptr d,
                       CUdeviceptr c, int mRows, int nCols, int k, int ldp, int ldq, int ldc, long sp, long sq, long sd,
                       long sc, float alpha, float beta, boolean transC) {
-        rt.launch(f, name, gridX, 1, gridZ, GEMM_THREADS, 1, 1, 0, Pointer.to(
-                Pointer.to(p), Pointer.to(q), Pointer.to(d == null ? new CUdeviceptr() : d), Pointer.to(c),
-                Pointer.to(new int[]{mRows}), Pointer.to(new int[]{nCols}), Pointer.to(new int[]{k}),
-                Pointer.to(new int[]{ldp}), Pointer.to(new int[]{ldq}), Pointer.to(new int[]{ldc}),
-                Pointer.to(new long[]{sp}), Pointer.to(new long[]{sq}), Pointer.to(new long[]{sd}), Pointer.to(new long[]{sc}),
-                Pointer.to(new float[]{alpha}), Pointer.to(new float[]{beta}), Pointer.to(new int[]{transC ? 1 : 0})));
+        CudaFamilySupport.launch(rt, MODULE, name, gridX, 1, gridZ, GEMM_THREADS, 1, 0, p, q, d, c, mRows, nCols, k,
+                ldp, ldq, ldc, sp, sq, sd, sc, alpha, beta, transC ? 1 : 0);
     }
 }

@@ -1,6 +1,9 @@
 package org.ortho4j.cuda;
 
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuDeviceGetName;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
@@ -236,6 +239,26 @@ final class CudaRuntime {
         if (r != CUresult.CUDA_SUCCESS) {
             throw new Ortho4jException("cuda: " + operation + " failed on " + deviceDescription() + ": " + CUresult.stringFor(r));
         }
+    }
+
+    /**
+     * Host → device copy that later work on {@link #stream()} can rely on. The stream is non-blocking, so it does
+     * not wait for the legacy default stream that {@code cuMemcpyHtoD} uses, and a pageable-memory HtoD may return
+     * before its DMA has landed: the context is synchronised after the copy. (No {@code *Async} with Java arrays:
+     * JCuda releases the array when the call returns, before an asynchronous copy has run.)
+     */
+    void copyHtoD(CUdeviceptr dst, Pointer src, long bytes, String what) {
+        check(cuMemcpyHtoD(dst, src, bytes), what);
+        check(cuCtxSynchronize(), what + " (cuCtxSynchronize)");
+    }
+
+    /**
+     * Device → host copy of results written on {@link #stream()}: the stream is synchronised first (errors named
+     * after {@code operation}), then a synchronous copy into the Java array.
+     */
+    void copyDtoH(Pointer dst, CUdeviceptr src, long bytes, String operation) {
+        synchronize(operation);
+        check(cuMemcpyDtoH(dst, src, bytes), "cuMemcpyDtoH (" + operation + ")");
     }
 
     // ------------------------------------------------------------------ memory pool

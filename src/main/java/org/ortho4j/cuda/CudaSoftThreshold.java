@@ -1,9 +1,7 @@
 package org.ortho4j.cuda;
 
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static org.ortho4j.cuda.CudaFamilySupport.THREADS;
 import static org.ortho4j.cuda.CudaFamilySupport.blocks;
-import static org.ortho4j.cuda.CudaFamilySupport.check;
 import static org.ortho4j.cuda.CudaFamilySupport.gridYZ;
 import static org.ortho4j.cuda.CudaFamilySupport.launch;
 
@@ -81,7 +79,7 @@ final class CudaSoftThreshold {
                     xp, bp, mu, nest, n, batch, eps, CudaRuntime.ptr(base), CudaRuntime.ptr(outlier), flags.any);
 
             float[] e = new float[batch];
-            check(cuMemcpyDtoHAsync(Pointer.to(e), eps, (long) Sizeof.FLOAT * batch, rt.stream()), "cuMemcpyDtoHAsync(eps)");
+            rt.copyDtoH(Pointer.to(e), eps, (long) Sizeof.FLOAT * batch, op); // sync, then a synchronous copy
             if (buf == null) {
                 flags.syncAndThrow(op, "m");
             } else {

@@ -108,9 +108,7 @@ final class CudaSolverPolar {
                         u, v, s, m, n, k, scale, at(out, off));
             }
             int[] h = new int[g.batch()];
-            CudaFamilySupport.check(jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync(Pointer.to(h), info,
-                    (long) g.batch() * Sizeof.INT, rt.stream()), "cuMemcpyDtoHAsync(info)");
-            rt.synchronize(op);
+            rt.copyDtoH(Pointer.to(h), info, (long) g.batch() * Sizeof.INT, op); // sync, then a synchronous copy
             for (int b = 0; b < h.length; b++) {
                 if (h[b] != 0) {
                     throw new Ortho4jException(op + ": cusolverDnDgesvdj " + (h[b] > 0 ? "did not converge in 100 sweeps"
