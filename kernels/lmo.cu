@@ -84,7 +84,8 @@ lmo_polar_jacobi(const float* g, float* out, int rows, int cols, int batch, floa
                     // circle method: pair 0 is (round, kk−1), pair i is ((round+i) mod (kk−1), (round−i) mod (kk−1))
                     int ci = pr == 0 ? round : (round + pr) % (kk - 1);
                     int cj = pr == 0 ? kk - 1 : (round - pr + kk - 1) % (kk - 1);
-                    if (ci >= k || cj >= k) continue;                 // the dummy column
+                    if (ci > cj) { int t0 = ci; ci = cj; cj = t0; }   // (min, max) as CpuPolar.roundRobinPair
+                    if (cj >= k) continue;                            // the dummy column
                     float* xi = X + (long long)ci * p;
                     float* xj = X + (long long)cj * p;
                     double alpha = 0, beta = 0, gamma = 0;
