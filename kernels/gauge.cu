@@ -297,7 +297,8 @@ gauge_solve(const double* __restrict__ S, const double* __restrict__ N, float* _
         __syncthreads();
         for (int i = threadIdx.x; i < d; i += blockDim.x) {
             lam[i] = Sw[i * ld + i];
-            atomicMax((unsigned long long*)&lamMax, __double_as_longlong(fmax(lam[i], 0.0)));
+            // max(λ_i, +0): a −0.0 (bits 0x8000…) would win the unsigned compare, so clamp with a comparison
+            atomicMax((unsigned long long*)&lamMax, __double_as_longlong(lam[i] > 0.0 ? lam[i] : 0.0));
         }
         __syncthreads();
         const double cut = (double)d * 1.1920928955078125e-07 * lamMax;   // λ_i + λ_j ≤ d·2⁻²³·λ_max → 0

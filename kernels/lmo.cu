@@ -6,7 +6,7 @@
 //   SPECTRAL  lmo = s·polar(d), s = Lmo.spectralScale(layer, m, n) = sqrt(m/n) (input layer: max(1, sqrt(m/n)))
 //   COLNORM   column j: d_j / (‖d_j‖₂/sqrt(m)·k + 1e-8), k = n (hidden, output), 1 (input)
 //   ROWNORM   row i:    d_i / (‖d_i‖₂·k + 1e-8),        k = sqrt(n) (hidden, output), 1 (input)
-//   SIGN      sign(d)/n; input layer sign(d)              (sign(±0) = ±0, as Java's Math.signum)
+//   SIGN      sign(d)/n; input layer sign(d)              (sign(±0) = +0, as CpuLmo.sign)
 //   BIAS      d / (RMS(d) + 1e-8), RMS over the whole matrix
 // Norms are accumulated in double; the factor 1/(…) is formed in double and applied as out = (float)(d·f).
 //
@@ -84,7 +84,8 @@ lmo_polar_jacobi(const float* g, float* out, int rows, int cols, int batch, floa
                     // circle method: pair 0 is (round, kk−1), pair i is ((round+i) mod (kk−1), (round−i) mod (kk−1))
                     int ci = pr == 0 ? round : (round + pr) % (kk - 1);
                     int cj = pr == 0 ? kk - 1 : (round - pr + kk - 1) % (kk - 1);
-                    if (ci >= k || cj >= k) continue;                 // the dummy column
+                    if (ci > cj) { int t0 = ci; ci = cj; cj = t0; }   // (min, max) as CpuPolar.roundRobinPair
+                    if (cj >= k) continue;                            // the dummy column
                     float* xi = X + (long long)ci * p;
                     float* xj = X + (long long)cj * p;
                     double alpha = 0, beta = 0, gamma = 0;
@@ -263,12 +264,12 @@ extern "C" __global__ void lmo_apply_factor(const float* d, float* out, const do
     }
 }
 
-// out = sign(d)·factor (sign(±0) = ±0). out may be d.
+// out = sign(d)·factor, sign(±0) = +0 (CpuLmo.sign: x > 0 ? v : x < 0 ? −v : 0f). out may be d.
 extern "C" __global__ void lmo_sign(const float* d, float* out, long long count, float factor, const int* any) {
     if (o4j_abort(any)) return;
     for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += (long long)gridDim.x * blockDim.x) {
         float v = d[e];
-        out[e] = v == 0.0f ? v : copysignf(factor, v);
+        out[e] = v > 0.0f ? factor : (v < 0.0f ? -factor : 0.0f);
     }
 }
 

@@ -163,7 +163,10 @@ st_select(int batch, int pass, unsigned* hist, StState* state, double frac, floa
             if (pass == 2) {
                 double v0 = (double)__uint_as_float((unsigned)state[b].prefix[0]);
                 double v1 = (double)__uint_as_float((unsigned)state[b].prefix[1]);
-                eps[b] = (float)(v0 + (v1 - v0) * frac + 1e-9);   // torch.quantile's lerp, + 1e-9
+                // torch.quantile's lerp + 1e-9 with CpuSoftThreshold's roundings: v = v0 + frac·(v1 − v0), one
+                // rounding per operation (explicit _rn: nvcc would otherwise contract this into one FMA)
+                double v = __dadd_rn(v0, __dmul_rn(frac, __dsub_rn(v1, v0)));
+                eps[b] = (float)__dadd_rn(v, 1e-9);
             }
         }
         __syncthreads();
