@@ -254,7 +254,7 @@ public final class Calibrator {
 
     static final String USAGE = String.join("\n",
             "usage: ortho4j calibrate --shape MxN [--steps T] [--precision bf16|fp32|both] [--seed S] [--out FILE.tsv]",
-            "       ortho4j calibrate --all [--out FILE.tsv]",
+            "       ortho4j calibrate --all [--out FILE.tsv] [--no-momentum]",
             "Fits one (a, b, c) triple per step for an MxN matrix against the normalised singular values of Gaussian,",
             "power-law and low-rank-plus-noise spectra (ALGORITHMS.md section 1), reports held-out errors against Polar",
             "Express and Muon, and writes a schedule table that Schedule.parse reads (--all refits every shipped shape).");
@@ -309,6 +309,9 @@ public final class Calibrator {
                         break;
                     case "--all":
                         all = true;
+                        break;
+                    case "--no-momentum":
+                        Spectra.momentumClass = false;
                         break;
                     default:
                         throw new IllegalArgumentException("unknown argument '" + a + "'");

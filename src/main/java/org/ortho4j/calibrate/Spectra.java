@@ -59,6 +59,12 @@ public final class Spectra {
     /** Power-law exponents of the held-out set (disjoint from training, in between its values). */
     static final double[] TEST_ALPHA = {0.55, 0.8, 1.05, 1.2};
 
+    /**
+     * Whether training and held-out sets include {@link Kind#MOMENTUM} (default true; {@code Calibrator --no-momentum}
+     * turns it off to measure what the synthetic classes alone would ship).
+     */
+    static volatile boolean momentumClass = true;
+
     private Spectra() {
     }
 
@@ -78,6 +84,9 @@ public final class Spectra {
 
     /** {@code count} spectra of {@link Kind#MOMENTUM}: Muon's recorded NS inputs ({@link MomentumSpectra}) for that run seed. */
     private static void addMomentum(List<Spectrum> out, int m, int n, long runSeed, int count) {
+        if (!momentumClass) {
+            return;
+        }
         int k = Math.min(m, n);
         int w = Math.max(m, n);
         int i = 0;
