@@ -253,14 +253,23 @@ public final class Calibrator {
     }
 
     static final String USAGE = String.join("\n",
-            "usage: ortho4j calibrate --shape MxN [--steps T] [--precision bf16|fp32|both] [--seed S] [--out FILE.tsv]",
+            "usage: ortho4j calibrate --shape MxN [--steps T] [--precision bf16|fp32|both] [--seed S] [--out FILE.tsv] [--no-momentum]",
             "       ortho4j calibrate --all [--out FILE.tsv] [--no-momentum]",
             "Fits one (a, b, c) triple per step for an MxN matrix against the normalised singular values of Gaussian,",
-            "power-law and low-rank-plus-noise spectra (ALGORITHMS.md section 1), reports held-out errors against Polar",
-            "Express and Muon, and writes a schedule table that Schedule.parse reads (--all refits every shipped shape).");
+            "power-law and low-rank-plus-noise spectra (ALGORITHMS.md section 1) and of Muon momentum recorded from a",
+            "short 'ortho4j train' run (--no-momentum leaves that class out), reports held-out errors against Polar",
+            "Express and Muon, and writes a schedule table that Schedule.parse reads (--all refits every candidate shape).");
 
     /** Command-line entry; exit code 0 on success, 2 with a one-line message on bad input. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            return runWith(args, out, err);
+        } finally {
+            Spectra.momentumClass = true; // --no-momentum lasts one run
+        }
+    }
+
+    private static int runWith(String[] args, PrintStream out, PrintStream err) {
         int m = -1, n = -1, steps = 5;
         boolean all = false;
         Mode2 mode = Mode2.BOTH;
