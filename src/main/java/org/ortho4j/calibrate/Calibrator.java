@@ -222,9 +222,11 @@ public final class Calibrator {
     public static List<String> header(String name, boolean interpolate, int steps, String mode, long seed) {
         List<String> l = new ArrayList<>();
         l.add("# " + name + ": per-shape, per-step Newton–Schulz triples fitted by org.ortho4j.calibrate.Calibrator (" + DATE + ").");
-        l.add("# Training set per shape (k = min, n = max): 4 Gaussian spectra (Marchenko–Pastur, ratio k/n), 4 power-law");
-        l.add("# (σ_i ∝ i^-α, α ∈ {0.5, 0.75, 1, 1.3}, 10% jitter), 4 low-rank+noise (MP bulk + r ∈ {1, 3, 8, 3%k} spikes at");
-        l.add("# 1.5–30× the bulk edge). Held-out set: 3 Gaussian, α ∈ {0.6, 0.9, 1.15}, r ∈ {2, 5, 6%k}, other seeds.");
+        l.add("# Training set per shape (k = min, n = max): 4 Gaussian spectra (Marchenko–Pastur, ratio k/n), 7 power-law");
+        l.add("# (σ_i ∝ i^-α, α ∈ {0.5, 0.6, 0.75, 0.9, 1, 1.15, 1.3}, 10% jitter), 4 low-rank+noise (MP bulk + r ∈ {1, 3, 8, 3%k}");
+        l.add("# spikes at 1.5–30× the bulk edge), 4 momentum (Muon's Nesterov NS inputs recorded by MomentumSpectra from");
+        l.add("# `ortho4j train`'s residual MLP, run seed 1; shapes other than 64x64/64x128 take them by relative-index transfer).");
+        l.add("# Held-out set: 3 Gaussian, α ∈ {0.55, 0.8, 1.05, 1.2}, r ∈ {2, 5, 6%k}, 3 momentum from run seed 2, other seeds.");
         l.add("# Objective: mean_c r_c + 0.5·max_c r_c + 20·Σ_c max(0, r_c − 0.97), r_c = class-mean relative error √(Σ(P(x_i)−1)²/k) / PE's,");
         l.add("# precision model " + mode + " (bf16: multiplicative 2^-8 noise after every step); constraints on x ∈ [0, 1.05]:");
         l.add("# every intermediate value in [0, 2], composed value in [0, 1.2], and composed value ≥ " + Objective.FLOOR_FIT + " on [x_lo, 1.05],");
@@ -239,7 +241,7 @@ public final class Calibrator {
             l.add("# (e.g. 80x80 with 64x64's triples, 700x700 with 768x768's, 600x2400 with 512x2048's).");
         }
         l.add("@name " + name);
-        l.add("@provenance ortho4j calibrate " + DATE + ": per-shape per-step fit on Gaussian/power-law/low-rank+noise spectra, objective mean+0.5·max+hinge of error ratio to Polar Express, robustness floor 0.7 on [x_lo, 1.05], shipped only where never worse than Polar Express on held-out spectra");
+        l.add("@provenance ortho4j calibrate " + DATE + ": per-shape per-step fit on Gaussian/power-law/low-rank+noise/recorded-Muon-momentum spectra, objective mean+0.5·max+hinge of error ratio to Polar Express, robustness floor 0.7 on [x_lo, 1.05], shipped only where never worse than Polar Express on held-out spectra");
         l.add("@scale " + SCALE);
         l.add("@eps " + EPS);
         l.add("@fallback polar-express");
@@ -251,14 +253,23 @@ public final class Calibrator {
     }
 
     static final String USAGE = String.join("\n",
-            "usage: ortho4j calibrate --shape MxN [--steps T] [--precision bf16|fp32|both] [--seed S] [--out FILE.tsv]",
-            "       ortho4j calibrate --all [--out FILE.tsv]",
+            "usage: ortho4j calibrate --shape MxN [--steps T] [--precision bf16|fp32|both] [--seed S] [--out FILE.tsv] [--no-momentum]",
+            "       ortho4j calibrate --all [--out FILE.tsv] [--no-momentum]",
             "Fits one (a, b, c) triple per step for an MxN matrix against the normalised singular values of Gaussian,",
-            "power-law and low-rank-plus-noise spectra (ALGORITHMS.md section 1), reports held-out errors against Polar",
-            "Express and Muon, and writes a schedule table that Schedule.parse reads (--all refits every shipped shape).");
+            "power-law and low-rank-plus-noise spectra (ALGORITHMS.md section 1) and of Muon momentum recorded from a",
+            "short 'ortho4j train' run (--no-momentum leaves that class out), reports held-out errors against Polar",
+            "Express and Muon, and writes a schedule table that Schedule.parse reads (--all refits every candidate shape).");
 
     /** Command-line entry; exit code 0 on success, 2 with a one-line message on bad input. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            return runWith(args, out, err);
+        } finally {
+            Spectra.momentumClass = true; // --no-momentum lasts one run
+        }
+    }
+
+    private static int runWith(String[] args, PrintStream out, PrintStream err) {
         int m = -1, n = -1, steps = 5;
         boolean all = false;
         Mode2 mode = Mode2.BOTH;
@@ -307,6 +318,9 @@ public final class Calibrator {
                         break;
                     case "--all":
                         all = true;
+                        break;
+                    case "--no-momentum":
+                        Spectra.momentumClass = false;
                         break;
                     default:
                         throw new IllegalArgumentException("unknown argument '" + a + "'");

