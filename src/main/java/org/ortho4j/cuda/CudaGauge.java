@@ -45,6 +45,11 @@ final class CudaGauge {
         final int d = qk ? w1.rows() / heads : w1.rows() / kv;
         final int width = w1.cols();                       // D: Q/K/V width, also W_O's rows
         final boolean rope = gauge.rope() != RotationGauge.Rope.NONE;
+        if ((long) heads + kv > MAX_GRID_Y) {
+            // gauge_apply_rows / gauge_apply_cols put one head per grid.y index
+            throw new Ortho4jException(op + ": " + heads + " query + " + kv + " K/V heads exceed the CUDA grid's y limit of "
+                    + MAX_GRID_Y + " (one head per grid row); use the CPU backend");
+        }
         if (!rope) {
             if (d > MAX_D) {
                 throw new Ortho4jException(op + ": the full so(d) rotation gauge on CUDA supports head sizes d ≤ " + MAX_D
@@ -74,6 +79,9 @@ final class CudaGauge {
             f.syncAndThrow(op, "w1", "w2", "g1", "g2");
         }
     }
+
+    /** CUDA's limit on gridDim.y. */
+    static final int MAX_GRID_Y = 65_535;
 
     private static long solveShared(int d) {
         int dd = d + (d & 1);
