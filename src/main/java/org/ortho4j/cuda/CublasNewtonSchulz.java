@@ -1,7 +1,6 @@
 package org.ortho4j.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
-import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 
 import jcuda.Pointer;
 import jcuda.Sizeof;
@@ -127,7 +126,7 @@ public final class CublasNewtonSchulz implements AutoCloseable {
         final CUdeviceptr y = CudaRuntime.ptr(out);
         CUdeviceptr denom = rt.scratch((long) batch * Sizeof.DOUBLE);
         try {
-            normalise(CudaRuntime.ptr(g), batch, mn, co.scale(), co.eps(), denom);
+            CudaNewtonSchulz.normalise(rt, CudaRuntime.ptr(g), batch, mn, co.scale(), co.eps(), denom); // our norm kernels
             // X0 = G / denom into out (same layout; elementwise, so out may be g)
             CudaFamilySupport.launch(rt, CudaNewtonSchulz.MODULE, "ns_scale",
                     (int) Math.min(65535L * 16, (batch * mn + 255) / 256), 1, 1, 256, 1, 0,
@@ -248,30 +247,6 @@ public final class CublasNewtonSchulz implements AutoCloseable {
 
     private void copy(CUdeviceptr src, CUdeviceptr dst, long floats) {
         rt.check(cuMemcpyDtoDAsync(dst, src, floats * Sizeof.FLOAT, rt.stream()), "cuMemcpyDtoDAsync");
-    }
-
-    /** {@code denom[b] = s·‖G_b‖_F + eps} with ortho4j's norm kernels; throws for the first non-finite matrix. */
-    private void normalise(CUdeviceptr gp, int batch, long matElems, double s, double eps, CUdeviceptr denom) {
-        int chunks = (int) Math.min(1024, Math.max(1, (matElems + 16383) / 16384));
-        CUdeviceptr partial = rt.scratch((long) batch * chunks * Sizeof.DOUBLE);
-        CUdeviceptr flags = rt.scratch((long) batch * Sizeof.INT);
-        try {
-            rt.check(cuMemsetD32Async(flags, 0, batch, rt.stream()), "cuMemsetD32Async(flags)");
-            CudaFamilySupport.launch(rt, CudaNewtonSchulz.MODULE, "ns_norm_partial", batch, chunks, 1, 256, 1, 0,
-                    gp, matElems, chunks, partial, flags);
-            CudaFamilySupport.launch(rt, CudaNewtonSchulz.MODULE, "ns_norm_finalize", (batch + 127) / 128, 1, 1, 128, 1, 0,
-                    partial, chunks, batch, s, eps, denom);
-            int[] host = new int[batch];
-            rt.copyDtoH(Pointer.to(host), flags, (long) batch * Sizeof.INT, "cublas newtonSchulz: norm of g");
-            for (int b = 0; b < batch; b++) {
-                if (host[b] != 0) {
-                    throw new NonFiniteInputException("newtonSchulz", "g", b);
-                }
-            }
-        } finally {
-            rt.release(flags);
-            rt.release(partial);
-        }
     }
 
     /** Destroys the cuBLAS handle (idempotent). */

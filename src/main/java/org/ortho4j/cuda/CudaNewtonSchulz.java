@@ -65,7 +65,7 @@ final class CudaNewtonSchulz {
 
         CUdeviceptr denom = rt.scratch((long) batch * Sizeof.DOUBLE);
         try {
-            normalise(gp, batch, matElems, co.scale(), co.eps(), denom);
+            normalise(rt, gp, batch, matElems, co.scale(), co.eps(), denom);
             if (Math.max(rows, cols) <= SMALL_MAX) {
                 small(gp, op, denom, batch, rows, cols, co, precision);
             } else {
@@ -77,8 +77,11 @@ final class CudaNewtonSchulz {
         }
     }
 
-    /** {@code denom[b] = s·‖G_b‖_F + eps}; throws {@link NonFiniteInputException} for the first non-finite matrix. */
-    private void normalise(CUdeviceptr gp, int batch, long matElems, double s, double eps, CUdeviceptr denom) {
+    /**
+     * {@code denom[b] = s·‖G_b‖_F + eps}; throws {@link NonFiniteInputException} for the first non-finite matrix.
+     * Shared with the cuBLAS baseline, so both iterations start from the same normalisation.
+     */
+    static void normalise(CudaRuntime rt, CUdeviceptr gp, int batch, long matElems, double s, double eps, CUdeviceptr denom) {
         int chunks = (int) Math.min(1024, Math.max(1, (matElems + 16383) / 16384));
         CUdeviceptr partial = rt.scratch((long) batch * chunks * Sizeof.DOUBLE);
         CUdeviceptr flags = rt.scratch((long) batch * Sizeof.INT);
