@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
+import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterContainer;
@@ -122,9 +123,15 @@ class NewtonSchulzProperties {
         Schedule s = Schedule.byName(SCHEDULES[sched]);
         float[] g = TestMatrices.gaussian(new Random(seed), rows * cols);
         float[] cg = new float[g.length];
+        double norm = 0;
         for (int i = 0; i < g.length; i++) {
             cg[i] = (float) (c * g[i]);
+            norm += (double) g[i] * g[i];
         }
+        // the invariance is exact for eps = 0; with the schedule's eps (≤ 1e-6) in X0 = G / (s‖G‖ + eps) the top value
+        // x0 = 1/s moves by eps / (s·min(1, c)·‖G‖) relative, and Polar Express's composed polynomial has slope ≈ 170 there
+        // (a 1×1 G = 0.01 gives 0.920 instead of 0.904): ‖cG‖, ‖G‖ ≥ 0.1 keeps that below 1.7e-3
+        Assume.that(Math.min(1, c) * Math.sqrt(norm) >= 0.1);
         float[] a = ns(g, rows, cols, s);
         float[] b = ns(cg, rows, cols, s);
         double err = TestMatrices.relError(b, a);

@@ -72,11 +72,23 @@ public final class MomentumSpectra {
 
     /** Runs Muon for {@code steps} steps from {@code seed} and records the NS-input spectra every {@code every} steps. */
     public static List<Record> record(long seed, int steps, int every) {
+        return record(seed, steps, every, 64, 128);
+    }
+
+    /**
+     * As {@link #record(long, int, int)} with a residual MLP of the given {@code width} and block {@code hidden} size,
+     * so E is {@code width × 64} and W_in/W_out {@code hidden × width}/{@code width × hidden}: momentum recorded at those
+     * shapes directly (used to check the relative-index {@link #transfer} from the default 64-wide model).
+     */
+    public static List<Record> record(long seed, int steps, int every, int width, int hidden) {
+        if (width < 1 || hidden < 1 || steps < 1 || every < 1) {
+            throw new IllegalArgumentException("width, hidden, steps and every must be ≥ 1, got " + width + ", " + hidden + ", " + steps + ", " + every);
+        }
         int batch = 64;
         Digits data = Digits.load(20250101L, 0.2);
         List<Record> out = new ArrayList<>();
         try (Context ctx = Context.create(BackendKind.CPU);
-             ResidualMlp model = ResidualMlp.create(ctx, Digits.FEATURES, 64, 128, 2, Digits.CLASSES, seed)) {
+             ResidualMlp model = ResidualMlp.create(ctx, Digits.FEATURES, width, hidden, 2, Digits.CLASSES, seed)) {
             Muon.Options o = new Muon.Options();
             o.lr = 0.01;
             o.adamLr = 2e-3;

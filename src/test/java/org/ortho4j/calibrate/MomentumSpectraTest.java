@@ -3,6 +3,7 @@ package org.ortho4j.calibrate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -52,6 +53,21 @@ class MomentumSpectraTest {
         // the held-out run is another run
         List<MomentumSpectra.Record> h = MomentumSpectra.recorded(MomentumSpectra.HELD_OUT_SEED);
         assertFalse(Arrays.equals(r.get(r.size() - 1).sigma, h.get(h.size() - 1).sigma));
+    }
+
+    /** A wider model records its own shapes: E is width × 64, W_in/W_out hidden × width / width × hidden. */
+    @Test
+    void widerModelRecordsAtItsOwnShapes() {
+        List<MomentumSpectra.Record> r = MomentumSpectra.record(MomentumSpectra.HELD_OUT_SEED, 20, 10, 96, 160);
+        assertEquals(10, r.size());
+        for (MomentumSpectra.Record q : r) {
+            int[] want = q.matrix.equals("E") ? new int[]{64, 96} : new int[]{96, 160};
+            assertEquals(want[0], q.k, q.matrix);
+            assertEquals(want[1], q.n, q.matrix);
+            assertSortedAndNormalised(q.sigma, q.k, q.n, q.matrix + "@" + q.step);
+        }
+        assertThrows(IllegalArgumentException.class, () -> MomentumSpectra.record(1, 10, 10, 0, 128));
+        assertThrows(IllegalArgumentException.class, () -> MomentumSpectra.record(1, 10, 0, 64, 128));
     }
 
     @Test
