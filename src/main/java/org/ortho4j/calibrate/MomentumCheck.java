@@ -33,7 +33,7 @@ public final class MomentumCheck {
         if (models.isEmpty()) {
             models.add(new int[]{128, 1024});
             models.add(new int[]{256, 256});
-            models.add(new int[]{384, 1536});
+            models.add(new int[]{512, 512});
         }
         List<String> md = new ArrayList<>();
         md.add("# Momentum recorded at the shape vs the transferred momentum class");
