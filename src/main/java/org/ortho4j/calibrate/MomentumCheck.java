@@ -61,11 +61,11 @@ public final class MomentumCheck {
                 Schedule.Coefficients pe = Schedule.polarExpress().resolve(r.k, r.n);
                 Schedule.Coefficients au = Schedule.auto().resolve(r.k, r.n);
                 Schedule.Coefficients mu = Schedule.muon().resolve(r.k, r.n);
-                double ep = err(pe, r.sigma), ea = err(au, r.sigma), em = err(mu, r.sigma);
+                double ep = Objective.relError(pe, r.sigma), ea = Objective.relError(au, r.sigma), em = Objective.relError(mu, r.sigma);
                 double et = Double.NaN;
                 for (MomentumSpectra.Record q : base) {
                     if (q.matrix.equals(r.matrix) && q.step == r.step) {
-                        et = err(pe, MomentumSpectra.transfer(q.sigma, r.k, r.n));
+                        et = Objective.relError(pe, MomentumSpectra.transfer(q.sigma, r.k, r.n));
                     }
                 }
                 int tiny = 0;
@@ -86,9 +86,5 @@ public final class MomentumCheck {
         md.add("");
         Files.write(out, md, StandardCharsets.UTF_8);
         System.out.println("wrote " + out);
-    }
-
-    private static double err(Schedule.Coefficients c, double[] sigma) {
-        return Objective.relError(c.triples(), Objective.normalised(sigma, c.scale(), c.eps()));
     }
 }

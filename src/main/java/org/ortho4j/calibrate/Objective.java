@@ -129,6 +129,11 @@ public final class Objective {
         return out;
     }
 
+    /** The relative error of a resolved schedule on singular values {@code sigma}, normalised as that schedule runs. */
+    public static double relError(org.ortho4j.Schedule.Coefficients c, double[] sigma) {
+        return relError(c.triples(), normalised(sigma, c.scale(), c.eps()));
+    }
+
     /** The relative error {@code √(Σ (P(x_i) − 1)² / k)} of schedule {@code abc} on normalised values {@code x}. */
     public static double relError(double[][] abc, double[] x) {
         return relError(abc, x, null);

@@ -225,8 +225,8 @@ public final class Report {
             double[] r = out.computeIfAbsent(s.kind, q -> new double[]{q.ordinal(), 0, 0, 0});
             n.merge(s.kind, 1, Integer::sum);
             r[1] += Bounds.errorLowerBound(s.sigma, 5, LB_BOUND);
-            r[2] += Objective.relError(pe.triples(), Objective.normalised(s.sigma, pe.scale(), pe.eps()));
-            r[3] += Objective.relError(mu.triples(), Objective.normalised(s.sigma, mu.scale(), mu.eps()));
+            r[2] += Objective.relError(pe, s.sigma);
+            r[3] += Objective.relError(mu, s.sigma);
         }
         for (Map.Entry<Spectra.Kind, double[]> e : out.entrySet()) {
             for (int i = 1; i < 4; i++) {

@@ -30,11 +30,6 @@ class BoundsProperties {
         }
     }
 
-    /** The error of a schedule as it runs: normalised by its own scale and eps, composed exactly. */
-    private static double error(Schedule.Coefficients c, double[] sigma) {
-        return Objective.relError(c.triples(), Objective.normalised(sigma, c.scale(), c.eps()));
-    }
-
     @Property(tries = 200)
     void everyLibrarySchedule_isAboveTheBound(@ForAll @IntRange(min = 0, max = 3) int schedule,
                                               @ForAll @IntRange(min = 2, max = 600) int k,
@@ -47,7 +42,7 @@ class BoundsProperties {
         double[] sigma = spectrum(kind, k, k * aspect, alpha, new Random(seed));
         double m = Bounds.outputBound(c.triples(), c.scale(), 20_000);
         double lb = Bounds.errorLowerBound(sigma, steps, m);
-        double e = error(c, sigma);
+        double e = Objective.relError(c, sigma);
         assertTrue(e >= lb - 1e-12, c.source() + " steps " + steps + ": error " + e + " below the bound " + lb + " (M = " + m + ")");
     }
 

@@ -131,7 +131,7 @@ class CalibratedScheduleTest {
                 for (Schedule sc : new Schedule[]{Schedule.auto(), Schedule.polarExpress(), Schedule.muon()}) {
                     Schedule.Coefficients co = sc.resolve(k, w);
                     assertTrue(Bounds.outputBound(co.triples(), co.scale(), 20_000) <= Report.LB_BOUND, co.source());
-                    double e = Objective.relError(co.triples(), Objective.normalised(s.sigma, co.scale(), co.eps()));
+                    double e = Objective.relError(co, s.sigma);
                     assertTrue(e >= lb, k + "x" + w + " " + s.label + " " + co.source() + ": " + e + " < bound " + lb);
                 }
             }
@@ -185,8 +185,8 @@ class CalibratedScheduleTest {
         }
         for (Schedule s : new Schedule[]{Schedule.polarExpress(), Schedule.auto()}) {
             Schedule.Coefficients co = s.resolve(kw[0], kw[1]);
-            double er = Objective.relError(co.triples(), Objective.normalised(real, co.scale(), co.eps()));
-            double es = Objective.relError(co.triples(), Objective.normalised(sampled, co.scale(), co.eps()));
+            double er = Objective.relError(co, real);
+            double es = Objective.relError(co, sampled);
             assertEquals(er, es, 0.15 * er + 2e-3, shape + " " + s);
         }
     }
@@ -262,7 +262,7 @@ class CalibratedScheduleTest {
         double[] sigma = Spectra.gaussian(32, 96, r);
         NsReference.Planted pl = NsReference.planted(32, 96, sigma, r);
         Schedule.Coefficients co = Schedule.auto().resolve(32, 96);
-        double scalar = Objective.relError(co.triples(), Objective.normalised(sigma, co.scale(), co.eps()));
+        double scalar = Objective.relError(co, sigma);
         double matrix = NsReference.relError(NsReference.run(pl.gFloat(), 32, 96, co, false), pl.polar);
         assertEquals(scalar, matrix, 1e-3);
     }
@@ -329,8 +329,8 @@ class CalibratedScheduleTest {
         assertEquals(3, co.steps());
         Schedule.Coefficients pe = Schedule.polarExpress().withSteps(3).resolve(24, 200);
         double[] sigma = Spectra.gaussian(24, 200, new Random(1));
-        assertTrue(Objective.relError(co.triples(), Objective.normalised(sigma, co.scale(), co.eps()))
-                < Objective.relError(pe.triples(), Objective.normalised(sigma, pe.scale(), pe.eps())));
+        assertTrue(Objective.relError(co, sigma)
+                < Objective.relError(pe, sigma));
         java.nio.file.Files.delete(f);
     }
 
