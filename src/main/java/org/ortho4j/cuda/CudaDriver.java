@@ -3,9 +3,9 @@ package org.ortho4j.cuda;
 /**
  * The one seam between the CUDA backend and a driver: every driver call the backend, its launchers and the
  * cuBLAS/cuSOLVER baselines make goes through this interface. Two implementations: {@link NativeCudaDriver}
- * (the real driver through JCuda; the only class that touches {@code jcuda.driver.JCudaDriver}) and, in the
- * tests, the PTX interpreter's emulated device ({@code org.ortho4j.emu.EmulatedCudaDriver}), which runs the
- * same PTX resources thread by thread with bounds, race and barrier checks.
+ * (the real driver through JCuda; the only class that calls JCuda's driver API, as {@code DriverSeamTest} checks)
+ * and, in the tests, the PTX interpreter's emulated device ({@code org.ortho4j.emu.EmulatedCudaDriver}), which runs
+ * the same PTX resources thread by thread with bounds, race and barrier checks.
  *
  * <p>Errors are {@link CudaDriverException}s carrying the driver's status; {@link #unavailableReason()} never
  * throws. A driver is selected by {@link CudaBackendProvider}.
@@ -35,6 +35,15 @@ public interface CudaDriver {
     String unavailableReason();
 
     int deviceCount();
+
+    /**
+     * {@code null} when device {@code ordinal} (within {@link #deviceCount()}) can run the kernels, else why not,
+     * found without opening it; e.g. the native driver refuses compute capabilities below 8.0. Never throws. The
+     * default accepts every device. (Added with the native driver, which moved this check out of the provider.)
+     */
+    default String deviceUnavailableReason(int ordinal) {
+        return null;
+    }
 
     /** Opens device {@code ordinal}: retains its primary context and creates one non-blocking stream. */
     Device open(int ordinal);
