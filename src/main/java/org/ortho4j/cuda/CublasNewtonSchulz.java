@@ -1,11 +1,7 @@
 package org.ortho4j.cuda;
 
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
-
 import jcuda.Pointer;
-import jcuda.Sizeof;
 import jcuda.cudaDataType;
-import jcuda.driver.CUdeviceptr;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasComputeType;
 import jcuda.jcublas.cublasGemmAlgo;
@@ -57,19 +53,25 @@ public final class CublasNewtonSchulz implements AutoCloseable {
     private static final String BASELINES = "baselines";
     private final CudaBackend backend;
     private final CudaRuntime rt;
+    private final NativeCudaDriver.NativeDevice device;
     private final cublasHandle handle;
     private boolean closed;
 
     private CublasNewtonSchulz(CudaBackend backend, cublasHandle handle) {
         this.backend = backend;
         this.rt = backend.runtime();
+        this.device = CudaBaselines.nativeDevice(rt);
         this.handle = handle;
     }
 
-    /** {@code null} when a cuBLAS baseline can run on {@code ctx}, else why not. */
+    /** {@code null} when a cuBLAS baseline can run on {@code ctx} (a CUDA context on the native driver), else why not. */
     public static String unavailableReason(Context ctx) {
         if (!(ctx.backend() instanceof CudaBackend)) {
             return "not a CUDA context (" + ctx.description() + ")";
+        }
+        String why = CudaBaselines.nativeOnly("cuBLAS", (CudaBackend) ctx.backend());
+        if (why != null) {
+            return why;
         }
         return CudaBaselines.cublasUnavailableReason();
     }
@@ -88,7 +90,8 @@ public final class CublasNewtonSchulz implements AutoCloseable {
         return be.locked(() -> {
             cublasHandle h = new cublasHandle();
             check(JCublas2.cublasCreate(h), "cublasCreate");
-            check(JCublas2.cublasSetStream(h, new cudaStream_t(be.runtime().stream())), "cublasSetStream");
+            check(JCublas2.cublasSetStream(h, new cudaStream_t(CudaBaselines.nativeDevice(be.runtime()).stream())),
+                    "cublasSetStream");
             return new CublasNewtonSchulz(be, h);
         });
     }
@@ -123,8 +126,8 @@ public final class CublasNewtonSchulz implements AutoCloseable {
         final int m = Math.min(p, q);
         final long mn = (long) p * q;
         final long mm = (long) m * m;
-        final CUdeviceptr y = CudaRuntime.ptr(out);
-        CUdeviceptr denom = rt.scratch((long) batch * Sizeof.DOUBLE);
+        final DevicePointer y = CudaRuntime.ptr(out);
+        DevicePointer denom = rt.scratch((long) batch * Double.BYTES);
         try {
             CudaNewtonSchulz.normalise(rt, CudaRuntime.ptr(g), batch, mn, co.scale(), co.eps(), denom); // our norm kernels
             // X0 = G / denom into out (same layout; elementwise, so out may be g)
@@ -144,11 +147,11 @@ public final class CublasNewtonSchulz implements AutoCloseable {
         }
     }
 
-    private void stepsBf16(CUdeviceptr y, int batch, int p, int q, int m, long mn, long mm, boolean yTall,
+    private void stepsBf16(DevicePointer y, int batch, int p, int q, int m, long mn, long mm, boolean yTall,
                            Schedule.Coefficients co) {
-        CUdeviceptr a = rt.scratch(batch * mm * Sizeof.FLOAT);
-        CUdeviceptr yr = null;
-        CUdeviceptr ar = null;
+        DevicePointer a = rt.scratch(batch * mm * Float.BYTES);
+        DevicePointer yr = null;
+        DevicePointer ar = null;
         try {
             yr = rt.scratch(batch * mn * 2);
             ar = rt.scratch(batch * mm * 2);
@@ -176,19 +179,19 @@ public final class CublasNewtonSchulz implements AutoCloseable {
         }
     }
 
-    private void stepsFloat(CUdeviceptr y, int batch, int p, int q, int m, long mn, long mm, boolean yTall,
+    private void stepsFloat(DevicePointer y, int batch, int p, int q, int m, long mn, long mm, boolean yTall,
                             Schedule.Coefficients co, Precision precision) {
         final boolean tf32 = precision == Precision.TF32;
         check(JCublas2.cublasSetMathMode(handle, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH),
                 "cublasSetMathMode");
         final int ct = tf32 ? cublasComputeType.CUBLAS_COMPUTE_32F_FAST_TF32 : cublasComputeType.CUBLAS_COMPUTE_32F;
         final int f32 = cudaDataType.CUDA_R_32F;
-        CUdeviceptr a = rt.scratch(batch * mm * Sizeof.FLOAT);
-        CUdeviceptr b = null;
-        CUdeviceptr y0 = null;
+        DevicePointer a = rt.scratch(batch * mm * Float.BYTES);
+        DevicePointer b = null;
+        DevicePointer y0 = null;
         try {
-            b = rt.scratch(batch * mm * Sizeof.FLOAT);
-            y0 = rt.scratch(batch * mn * Sizeof.FLOAT);
+            b = rt.scratch(batch * mm * Float.BYTES);
+            y0 = rt.scratch(batch * mn * Float.BYTES);
             for (int t = 0; t < co.steps(); t++) {
                 gram(y, f32, a, f32, batch, p, q, m, mn, mm, yTall, ct);                    // A = X Xᵀ
                 copy(a, b, batch * mm);                                                     // B ← A
@@ -209,7 +212,7 @@ public final class CublasNewtonSchulz implements AutoCloseable {
     }
 
     /** {@code A = X Xᵀ}: {@code YᵀY} for tall Y ({@code p × m}), {@code Y Yᵀ} for wide Y ({@code m × q}). */
-    private void gram(CUdeviceptr yOp, int yType, CUdeviceptr a, int aType, int batch, int p, int q, int m, long mn,
+    private void gram(DevicePointer yOp, int yType, DevicePointer a, int aType, int batch, int p, int q, int m, long mn,
                       long mm, boolean yTall, int ct) {
         if (yTall) {
             gemm(true, false, m, m, p, 1f, yOp, yType, p, mn, yOp, yType, p, mn, 0f, a, aType, m, mm, batch, ct);
@@ -219,7 +222,7 @@ public final class CublasNewtonSchulz implements AutoCloseable {
     }
 
     /** {@code Y ← a·Y + Y·B} (tall Y) or {@code Y ← a·Y + B·Y} (wide Y); operands {@code yOp}, {@code bOp}. */
-    private void update(CUdeviceptr yOp, int yType, CUdeviceptr bOp, int bType, CUdeviceptr y, int cType, int batch,
+    private void update(DevicePointer yOp, int yType, DevicePointer bOp, int bType, DevicePointer y, int cType, int batch,
                         int p, int q, int m, long mn, long mm, boolean yTall, float alphaA, int ct) {
         if (yTall) {
             gemm(false, false, p, m, m, 1f, yOp, yType, p, mn, bOp, bType, m, mm, alphaA, y, cType, p, mn, batch, ct);
@@ -229,24 +232,25 @@ public final class CublasNewtonSchulz implements AutoCloseable {
     }
 
     /** Column-major {@code C = α·op(P)·op(Q) + β·C}, strided over the batch. */
-    private void gemm(boolean transP, boolean transQ, int rows, int cols, int k, float alpha, CUdeviceptr pm, int pType,
-                      int ldp, long sp, CUdeviceptr qm, int qType, int ldq, long sq, float beta, CUdeviceptr c, int cType,
+    private void gemm(boolean transP, boolean transQ, int rows, int cols, int k, float alpha, DevicePointer pm, int pType,
+                      int ldp, long sp, DevicePointer qm, int qType, int ldq, long sq, float beta, DevicePointer c, int cType,
                       int ldc, long sc, int batch, int computeType) {
         check(JCublas2.cublasGemmStridedBatchedEx(handle,
                 transP ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
                 transQ ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
-                rows, cols, k, Pointer.to(new float[]{alpha}), pm, pType, ldp, sp, qm, qType, ldq, sq,
-                Pointer.to(new float[]{beta}), c, cType, ldc, sc, batch, computeType, cublasGemmAlgo.CUBLAS_GEMM_DEFAULT),
+                rows, cols, k, Pointer.to(new float[]{alpha}), device.pointer(pm), pType, ldp, sp, device.pointer(qm), qType, ldq,
+                sq, Pointer.to(new float[]{beta}), device.pointer(c), cType, ldc, sc, batch, computeType,
+                cublasGemmAlgo.CUBLAS_GEMM_DEFAULT),
                 "cublasGemmStridedBatchedEx(" + rows + "x" + cols + "x" + k + ", batch " + batch + ")");
     }
 
-    private void toBf16(CUdeviceptr src, CUdeviceptr dst, long n) {
+    private void toBf16(DevicePointer src, DevicePointer dst, long n) {
         int grid = (int) Math.max(1, Math.min(1 << 16, (n + 255) / 256));
         CudaFamilySupport.launch(rt, BASELINES, "bl_f32_to_bf16", grid, 1, 1, 256, 1, 0, src, dst, n);
     }
 
-    private void copy(CUdeviceptr src, CUdeviceptr dst, long floats) {
-        rt.check(cuMemcpyDtoDAsync(dst, src, floats * Sizeof.FLOAT, rt.stream()), "cuMemcpyDtoDAsync");
+    private void copy(DevicePointer src, DevicePointer dst, long floats) {
+        rt.copyDtoD(dst, src, floats * Float.BYTES, "cuMemcpyDtoDAsync");
     }
 
     /** Destroys the cuBLAS handle (idempotent). */

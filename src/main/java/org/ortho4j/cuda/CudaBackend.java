@@ -1,13 +1,7 @@
 package org.ortho4j.cuda;
 
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
-import jcuda.Pointer;
-import jcuda.Sizeof;
-import jcuda.driver.CUdeviceptr;
 import org.ortho4j.BackendKind;
 import org.ortho4j.Lmo;
 import org.ortho4j.MatrixBatch;
@@ -21,7 +15,8 @@ import org.ortho4j.spi.Storage;
  * The CUDA backend: one device, its primary context, one stream ({@link CudaRuntime}), pooled device memory, and
  * one launcher per kernel family. Every operation takes the backend's lock, makes the context current on the
  * calling thread, queues its work on the stream and waits for it, so a context shared by threads runs their
- * calls one after another and each call returns with its outputs written.
+ * calls one after another and each call returns with its outputs written. The device comes from a
+ * {@link CudaDriver}: the real one ({@link NativeCudaDriver}) or another chosen by {@link CudaBackendProvider}.
  */
 public final class CudaBackend implements Backend {
     private final CudaRuntime rt;
@@ -32,8 +27,9 @@ public final class CudaBackend implements Backend {
     private final CudaGauge gauge;
     private boolean closed;
 
-    CudaBackend(int ordinal) {
-        this.rt = new CudaRuntime(ordinal);
+    /** Opens device {@code ordinal} of {@code driver}. */
+    CudaBackend(CudaDriver driver, int ordinal) {
+        this.rt = new CudaRuntime(driver, ordinal);
         this.ns = new CudaNewtonSchulz(rt);
         this.lmo = new CudaLmo(rt, this);
         this.st = new CudaSoftThreshold(rt);
@@ -42,6 +38,11 @@ public final class CudaBackend implements Backend {
 
     CudaRuntime runtime() {
         return rt;
+    }
+
+    /** The driver this backend's device belongs to ({@link NativeCudaDriver#INSTANCE} unless another was chosen). */
+    public CudaDriver driver() {
+        return rt.driver();
     }
 
     /** Runs {@code body} holding the lock with the context current. */
@@ -82,10 +83,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Storage allocate(long elements) {
-        return locked(() -> new CudaStorage(this, rt.scratch(elements * Sizeof.FLOAT), elements));
+        return locked(() -> new CudaStorage(this, rt.scratch(elements * Float.BYTES), elements));
     }
 
-    void free(CUdeviceptr p) {
+    void free(DevicePointer p) {
         lock.lock();
         try {
             if (!closed) {
@@ -97,33 +98,29 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private static CUdeviceptr at(Storage s, long offset) {
-        return ((CudaStorage) s).pointer().withByteOffset(offset * Sizeof.FLOAT);
+    private static DevicePointer at(Storage s, long offset) {
+        return ((CudaStorage) s).pointer().plus(offset * Float.BYTES);
     }
 
     @Override
     public void write(Storage dst, long dstOffset, float[] src, int srcOffset, int length) {
         lockedRun(() -> {
             rt.synchronize("write"); // earlier work on the stream may still use dst
-            rt.copyHtoD(at(dst, dstOffset), Pointer.to(src).withByteOffset((long) srcOffset * Sizeof.FLOAT),
-                    (long) length * Sizeof.FLOAT, "cuMemcpyHtoD(" + length + " floats)"); // + sync: the stream is non-blocking
+            rt.copyHtoD(at(dst, dstOffset), src, srcOffset, length,
+                    "cuMemcpyHtoD(" + length + " floats)"); // + sync: the stream is non-blocking
         });
     }
 
     @Override
     public void read(Storage src, long srcOffset, float[] dst, int dstOffset, int length) {
-        lockedRun(() -> {
-            rt.synchronize("read");
-            rt.check(cuMemcpyDtoH(Pointer.to(dst).withByteOffset((long) dstOffset * Sizeof.FLOAT), at(src, srcOffset),
-                    (long) length * Sizeof.FLOAT), "cuMemcpyDtoH(" + length + " floats)");
-        });
+        lockedRun(() -> rt.copyDtoH(dst, dstOffset, at(src, srcOffset), length, "read",
+                "cuMemcpyDtoH(" + length + " floats)")); // stream synchronisation ("read"), then the copy
     }
 
     @Override
     public void copy(Storage src, long srcOffset, Storage dst, long dstOffset, long length) {
         lockedRun(() -> {
-            rt.check(cuMemcpyDtoDAsync(at(dst, dstOffset), at(src, srcOffset), length * Sizeof.FLOAT, rt.stream()),
-                    "cuMemcpyDtoDAsync(" + length + " floats)");
+            rt.copyDtoD(at(dst, dstOffset), at(src, srcOffset), length * Float.BYTES, "cuMemcpyDtoDAsync(" + length + " floats)");
             rt.synchronize("copy");
         });
     }

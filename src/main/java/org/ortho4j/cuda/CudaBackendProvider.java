@@ -1,23 +1,64 @@
 package org.ortho4j.cuda;
 
-import jcuda.driver.CUdevice;
-import jcuda.driver.CUdevice_attribute;
-import jcuda.driver.CUresult;
-import jcuda.driver.JCudaDriver;
+import java.util.Objects;
 import org.ortho4j.BackendKind;
 import org.ortho4j.BackendUnavailableException;
 import org.ortho4j.spi.Backend;
 import org.ortho4j.spi.BackendProvider;
 
 /**
- * Registers the CUDA backend with {@link java.util.ServiceLoader}. The probe (JCuda's native library,
- * {@code libcuda.so.1}, {@code cuInit}, a device of compute capability 8.0 or newer, the kernel modules on the class
- * path) runs once; {@link #unavailableReason()} never throws. The device is {@code -Dortho4j.cuda.device}
- * (default 0).
+ * Registers the CUDA backend with {@link java.util.ServiceLoader}. The device is {@code -Dortho4j.cuda.device}
+ * (default 0) of a {@link CudaDriver} chosen by {@code -Dortho4j.cuda.driver}: absent, {@code jcuda} or
+ * {@code native} for the real driver ({@link NativeCudaDriver}, whose probe of JCuda's native library,
+ * {@code libcuda.so.1}, {@code cuInit} and the device's compute capability (8.0 or newer) runs once per JVM);
+ * {@code emulator} for the tests' PTX interpreter ({@code org.ortho4j.emu.EmulatedCudaDriver}); any other value is
+ * the fully qualified name of a {@link CudaDriver} class with a public no-arg constructor.
+ * {@link #unavailableReason()} (the driver's reason, the kernel modules on the class path, the device ordinal)
+ * never throws.
  */
 public final class CudaBackendProvider implements BackendProvider {
-    private static volatile String probed;
-    private static volatile boolean done;
+    /** System property naming the driver. */
+    static final String DRIVER_PROPERTY = "ortho4j.cuda.driver";
+    /** The class {@code -Dortho4j.cuda.driver=emulator} names. */
+    static final String EMULATOR = "org.ortho4j.emu.EmulatedCudaDriver";
+
+    private final CudaDriver driver;
+    /** Why the driver named by the property could not be loaded ({@code driver} is then null). */
+    private final String loadFailure;
+
+    /** The provider {@link java.util.ServiceLoader} creates: the driver of {@code -Dortho4j.cuda.driver}. */
+    public CudaBackendProvider() {
+        String name = System.getProperty(DRIVER_PROPERTY, "").trim();
+        CudaDriver d = null;
+        String failure = null;
+        if (name.isEmpty() || name.equals("jcuda") || name.equals("native") || name.equals(NativeCudaDriver.class.getName())) {
+            d = NativeCudaDriver.INSTANCE;
+        } else {
+            String cls = name.equals("emulator") ? EMULATOR : name;
+            try {
+                Class<?> c = Class.forName(cls, true, CudaBackendProvider.class.getClassLoader());
+                if (!CudaDriver.class.isAssignableFrom(c)) {
+                    failure = "-D" + DRIVER_PROPERTY + "=" + name + ": " + cls + " does not implement "
+                            + CudaDriver.class.getName();
+                } else {
+                    d = (CudaDriver) c.getConstructor().newInstance();
+                }
+            } catch (ClassNotFoundException e) {
+                failure = "-D" + DRIVER_PROPERTY + "=" + name + ": class " + cls + " is not on the class path";
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                failure = "-D" + DRIVER_PROPERTY + "=" + name + ": cannot create " + cls + ": " + oneLine(cause);
+            }
+        }
+        this.driver = d;
+        this.loadFailure = failure;
+    }
+
+    /** A provider on {@code driver}, e.g. an emulated device for {@link org.ortho4j.Context#create(BackendProvider)}. */
+    public CudaBackendProvider(CudaDriver driver) {
+        this.driver = Objects.requireNonNull(driver, "driver");
+        this.loadFailure = null;
+    }
 
     @Override
     public BackendKind kind() {
@@ -28,64 +69,41 @@ public final class CudaBackendProvider implements BackendProvider {
         return Integer.getInteger("ortho4j.cuda.device", 0);
     }
 
-    @Override
-    public String unavailableReason() {
-        if (!done) {
-            synchronized (CudaBackendProvider.class) {
-                if (!done) {
-                    probed = probe();
-                    done = true;
-                }
-            }
-        }
-        return probed;
+    /** The selected driver; {@code null} when the class named by {@code -Dortho4j.cuda.driver} did not load. */
+    CudaDriver driver() {
+        return driver;
     }
 
-    private static String probe() {
+    @Override
+    public String unavailableReason() {
+        if (loadFailure != null) {
+            return loadFailure;
+        }
         try {
-            if (CudaRuntime.resource(CudaNewtonSchulz.MODULE + ".fatbin") == null
-                    && CudaRuntime.resource(CudaNewtonSchulz.MODULE + ".ptx") == null) {
+            if (!CudaRuntime.hasResource(CudaNewtonSchulz.MODULE + ".fatbin")
+                    && !CudaRuntime.hasResource(CudaNewtonSchulz.MODULE + ".ptx")) {
                 return "kernel modules missing from the class path (org/ortho4j/cuda/*.fatbin|ptx)";
             }
-            JCudaDriver.setExceptionsEnabled(false);
-            int r = JCudaDriver.cuInit(0);
-            if (r != CUresult.CUDA_SUCCESS) {
-                return "cuInit failed: " + CUresult.stringFor(r)
-                        + (r == CUresult.CUDA_ERROR_NO_DEVICE ? " (no CUDA device visible)" : "");
+            String why = driver.unavailableReason();
+            if (why != null) {
+                return why;
             }
-            int[] count = new int[1];
-            r = JCudaDriver.cuDeviceGetCount(count);
-            if (r != CUresult.CUDA_SUCCESS) {
-                return "cuDeviceGetCount failed: " + CUresult.stringFor(r);
-            }
+            int count = driver.deviceCount();
             int ord = ordinal();
-            if (count[0] == 0) {
+            if (count == 0) {
                 return "no CUDA device";
             }
-            if (ord < 0 || ord >= count[0]) {
-                return "-Dortho4j.cuda.device=" + ord + " but only " + count[0] + " device(s)";
+            if (ord < 0 || ord >= count) {
+                return "-Dortho4j.cuda.device=" + ord + " but only " + count + " device(s)";
             }
-            CUdevice dev = new CUdevice();
-            r = JCudaDriver.cuDeviceGet(dev, ord);
-            if (r != CUresult.CUDA_SUCCESS) {
-                return "cuDeviceGet(" + ord + ") failed: " + CUresult.stringFor(r);
-            }
-            int[] major = new int[1];
-            int[] minor = new int[1];
-            JCudaDriver.cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
-            JCudaDriver.cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
-            if (major[0] < 8) {
-                byte[] name = new byte[256];
-                JCudaDriver.cuDeviceGetName(name, name.length, dev);
-                return "device " + ord + " (" + CudaRuntime.cString(name) + ") has compute capability " + major[0] + "."
-                        + minor[0] + "; the kernels need 8.0 (sm_80) or newer";
-            }
-            return null;
-        } catch (LinkageError e) {
-            return "the JCuda driver library could not be loaded (no NVIDIA driver here?): " + summary(e);
-        } catch (RuntimeException e) {
-            return "CUDA probe failed: " + e;
+            return driver.deviceUnavailableReason(ord);
+        } catch (LinkageError | RuntimeException e) {
+            return "CUDA probe failed: " + oneLine(e);     // drivers should not throw here; one line all the same
         }
+    }
+
+    private static String oneLine(Throwable e) {
+        return String.valueOf(e).split("\n", 2)[0];
     }
 
     /** The informative line of JCuda's long UnsatisfiedLinkError text (e.g. {@code libcuda.so.1: cannot open ...}). */
@@ -109,7 +127,7 @@ public final class CudaBackendProvider implements BackendProvider {
             throw new BackendUnavailableException("cuda backend unavailable: " + why);
         }
         try {
-            return new CudaBackend(ordinal());
+            return new CudaBackend(driver, ordinal());
         } catch (RuntimeException | LinkageError e) {
             throw new BackendUnavailableException("cuda backend unavailable: " + e.getMessage(), e);
         }

@@ -17,6 +17,10 @@ import java.nio.file.StandardCopyOption;
  * still come from the forwarders of {@code shared/tools/jcuda-cuda13}). UNVERIFIED without a GPU: JCuda's
  * {@code LibUtils} may still insist on finding the library by name; the bundle's {@code run.sh} also puts the
  * forwarders' directory, which holds a copy under the 12.6.0 name, on {@code java.library.path}.
+ *
+ * <p>The vendor libraries run on the real driver only: the probes ask {@link NativeCudaDriver}, whatever
+ * {@code -Dortho4j.cuda.driver} selects, and a context on any other driver (the emulator) reports the baselines
+ * unavailable ({@link #nativeOnly}).
  */
 public final class CudaBaselines {
     private static volatile String cublas;
@@ -41,8 +45,23 @@ public final class CudaBaselines {
         return cusolver.isEmpty() ? null : cusolver;
     }
 
+    /**
+     * {@code null} when {@code backend} runs on {@link NativeCudaDriver}, else why {@code library} (cuBLAS,
+     * cuSOLVER) cannot run on it: the vendor libraries take the real driver's stream and device pointers.
+     */
+    static String nativeOnly(String library, CudaBackend backend) {
+        CudaDriver d = backend.driver();
+        return d instanceof NativeCudaDriver ? null
+                : library + " needs the native CUDA driver; this context runs on " + d.name();
+    }
+
+    /** The native device of {@code rt}, or {@code null} when it runs on another driver. */
+    static NativeCudaDriver.NativeDevice nativeDevice(CudaRuntime rt) {
+        return rt.device() instanceof NativeCudaDriver.NativeDevice ? (NativeCudaDriver.NativeDevice) rt.device() : null;
+    }
+
     private static String probeCublas() {
-        String dev = new CudaBackendProvider().unavailableReason();
+        String dev = new CudaBackendProvider(NativeCudaDriver.INSTANCE).unavailableReason();
         if (dev != null) {
             return "no CUDA device: " + dev;
         }
@@ -61,7 +80,7 @@ public final class CudaBaselines {
     }
 
     private static String probeCusolver() {
-        String dev = new CudaBackendProvider().unavailableReason();
+        String dev = new CudaBackendProvider(NativeCudaDriver.INSTANCE).unavailableReason();
         if (dev != null) {
             return "no CUDA device: " + dev;
         }

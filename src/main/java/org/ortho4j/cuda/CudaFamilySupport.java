@@ -1,18 +1,5 @@
 package org.ortho4j.cuda;
 
-import static jcuda.driver.JCudaDriver.cuCtxGetDevice;
-import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
-import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
-import static jcuda.driver.JCudaDriver.cuMemsetD8Async;
-
-import jcuda.Pointer;
-import jcuda.Sizeof;
-import jcuda.driver.CUdevice;
-import jcuda.driver.CUdevice_attribute;
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUfunction;
-import jcuda.driver.CUfunction_attribute;
-import jcuda.driver.CUresult;
 import org.ortho4j.MatrixBatch;
 import org.ortho4j.NonFiniteInputException;
 import org.ortho4j.Ortho4jException;
@@ -37,36 +24,12 @@ final class CudaFamilySupport {
     private CudaFamilySupport() {
     }
 
-    /** Kernel parameters: CUdeviceptr (null = device null pointer), Integer, Long, Float, Double. */
-    static Pointer params(Object... args) {
-        Pointer[] p = new Pointer[args.length];
-        for (int i = 0; i < args.length; i++) {
-            Object a = args[i];
-            if (a == null) {
-                p[i] = Pointer.to(new CUdeviceptr());
-            } else if (a instanceof CUdeviceptr) {
-                p[i] = Pointer.to((CUdeviceptr) a);
-            } else if (a instanceof Integer) {
-                p[i] = Pointer.to(new int[]{(Integer) a});
-            } else if (a instanceof Long) {
-                p[i] = Pointer.to(new long[]{(Long) a});
-            } else if (a instanceof Float) {
-                p[i] = Pointer.to(new float[]{(Float) a});
-            } else if (a instanceof Double) {
-                p[i] = Pointer.to(new double[]{(Double) a});
-            } else {
-                throw new IllegalArgumentException("unsupported kernel parameter type " + a.getClass());
-            }
-        }
-        return Pointer.to(p);
-    }
-
     /** Launches {@code module:kernel} with a 1-D or 3-D grid. */
     static void launch(CudaRuntime rt, String module, String kernel, int gx, int gy, int gz, int bx, int by, int shared,
                        Object... args) {
         KernelSignatures.check(module, kernel, args);     // count and C types, before anything reaches the driver
-        CUfunction f = rt.function(module, kernel);
-        rt.launch(f, module + "." + kernel, gx, gy, gz, bx, by, 1, shared, params(args));
+        CudaDriver.Function f = rt.function(module, kernel);
+        rt.launch(f, module + "." + kernel, gx, gy, gz, bx, by, 1, shared, args);
     }
 
     /** Blocks for {@code elements} elements at {@code perThread} per thread, at least 1, at most {@code cap}. */
@@ -80,37 +43,37 @@ final class CudaFamilySupport {
     }
 
     /** Device pointer {@code elements} floats past element 0 of {@code m}. */
-    static CUdeviceptr at(MatrixBatch m, long elements) {
-        return CudaRuntime.ptr(m).withByteOffset(elements * Sizeof.FLOAT);
-    }
-
-    static void check(int result, String what) {
-        if (result != CUresult.CUDA_SUCCESS) {
-            throw new Ortho4jException(what + " failed: " + CUresult.stringFor(result));
-        }
+    static DevicePointer at(MatrixBatch m, long elements) {
+        return CudaRuntime.ptr(m).plus(elements * Float.BYTES);
     }
 
     /** Zeroes {@code bytes} of device memory on the context's stream. */
-    static void zero(CudaRuntime rt, CUdeviceptr p, long bytes) {
-        check(cuMemsetD8Async(p, (byte) 0, bytes, rt.stream()), "cuMemsetD8Async");
+    static void zero(CudaRuntime rt, DevicePointer p, long bytes) {
+        try {
+            rt.device().memsetD8(p, (byte) 0, bytes);
+        } catch (CudaDriverException e) {
+            throw new Ortho4jException("cuMemsetD8Async failed: " + e.detail(), e);
+        }
     }
 
     /** The device's opt-in limit of dynamic shared memory per block. */
-    static int maxSharedOptIn() {
-        CUdevice dev = new CUdevice();
-        check(cuCtxGetDevice(dev), "cuCtxGetDevice");
-        int[] v = new int[1];
-        check(cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, dev),
-                "cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)");
-        return v[0];
+    static int maxSharedOptIn(CudaRuntime rt) {
+        try {
+            return rt.device().attribute(CudaDriver.Attribute.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+        } catch (CudaDriverException e) {
+            throw new Ortho4jException("cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_BLOCK_OPTIN) failed: " + e.detail(), e);
+        }
     }
 
     /** Allows {@code module:kernel} to use {@code bytes} of dynamic shared memory (beyond the default 48 KiB). */
     static void allowShared(CudaRuntime rt, String module, String kernel, int bytes) {
         if (bytes > 48 * 1024) {
-            check(cuFuncSetAttribute(rt.function(module, kernel),
-                    CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
-                    "cuFuncSetAttribute(" + kernel + ", MAX_DYNAMIC_SHARED_SIZE_BYTES=" + bytes + ")");
+            try {
+                rt.function(module, kernel).setMaxDynamicSharedBytes(bytes);
+            } catch (CudaDriverException e) {
+                throw new Ortho4jException("cuFuncSetAttribute(" + kernel + ", MAX_DYNAMIC_SHARED_SIZE_BYTES=" + bytes
+                        + ") failed: " + e.detail(), e);
+            }
         }
     }
 
@@ -118,17 +81,17 @@ final class CudaFamilySupport {
     static final class Flags implements AutoCloseable {
         private final CudaRuntime rt;
         private final int batch;
-        final CUdeviceptr flags;
-        final CUdeviceptr any;
-        private final CUdeviceptr block;
+        final DevicePointer flags;
+        final DevicePointer any;
+        private final DevicePointer block;
 
         Flags(CudaRuntime rt, int batch) {
             this.rt = rt;
             this.batch = batch;
-            this.block = rt.scratch((long) (batch + 1) * Sizeof.INT);
-            zero(rt, block, (long) (batch + 1) * Sizeof.INT);
+            this.block = rt.scratch((long) (batch + 1) * Integer.BYTES);
+            zero(rt, block, (long) (batch + 1) * Integer.BYTES);
             this.flags = block;
-            this.any = block.withByteOffset((long) batch * Sizeof.INT);
+            this.any = block.plus((long) batch * Integer.BYTES);
         }
 
         /**
@@ -137,7 +100,7 @@ final class CudaFamilySupport {
          */
         void syncAndThrow(String op, String... names) {
             int[] h = new int[batch + 1];
-            rt.copyDtoH(Pointer.to(h), block, (long) (batch + 1) * Sizeof.INT, op); // sync, then a synchronous copy
+            rt.copyDtoH(h, 0, block, batch + 1, op); // sync, then a synchronous copy
             if (h[batch] == 0) {
                 return;
             }

@@ -6,8 +6,6 @@ import static org.ortho4j.cuda.CudaFamilySupport.blocks;
 import static org.ortho4j.cuda.CudaFamilySupport.gridYZ;
 import static org.ortho4j.cuda.CudaFamilySupport.launch;
 
-import jcuda.Sizeof;
-import jcuda.driver.CUdeviceptr;
 import org.ortho4j.MatrixBatch;
 import org.ortho4j.Ortho4jException;
 import org.ortho4j.RotationGauge;
@@ -57,7 +55,7 @@ final class CudaGauge {
                         + ". Use a RoPE-matched gauge or the CPU backend for larger heads.");
             }
             if (maxShared < 0) {
-                maxShared = CudaFamilySupport.maxSharedOptIn();
+                maxShared = CudaFamilySupport.maxSharedOptIn(rt);
             }
             long need = solveShared(d);
             if (need > maxShared) {
@@ -92,13 +90,13 @@ final class CudaGauge {
                               MatrixBatch w1, MatrixBatch w2, MatrixBatch g1, MatrixBatch g2, MatrixBatch h1, MatrixBatch h2) {
         final long groups = (long) batch * kv;
         final long dd2 = (long) d * d;
-        CUdeviceptr s = rt.scratch(groups * dd2 * Sizeof.DOUBLE);
-        CUdeviceptr n = rt.scratch(groups * dd2 * Sizeof.DOUBLE);
-        CUdeviceptr a = rt.scratch(groups * dd2 * Sizeof.FLOAT);
-        CUdeviceptr work = rt.scratch(groups * 2 * dd2 * Sizeof.DOUBLE);
+        DevicePointer s = rt.scratch(groups * dd2 * Double.BYTES);
+        DevicePointer n = rt.scratch(groups * dd2 * Double.BYTES);
+        DevicePointer a = rt.scratch(groups * dd2 * Float.BYTES);
+        DevicePointer work = rt.scratch(groups * 2 * dd2 * Double.BYTES);
         try {
-            CudaFamilySupport.zero(rt, s, groups * dd2 * Sizeof.DOUBLE);
-            CudaFamilySupport.zero(rt, n, groups * dd2 * Sizeof.DOUBLE);
+            CudaFamilySupport.zero(rt, s, groups * dd2 * Double.BYTES);
+            CudaFamilySupport.zero(rt, n, groups * dd2 * Double.BYTES);
             // S, N: tiles² output tiles × chunks of the width × groups
             int tiles = (d + 31) / 32;
             long perGroupBlocks = Math.max(1, 1024 / Math.max(1, groups * tiles * tiles));
@@ -146,9 +144,9 @@ final class CudaGauge {
         final int d1 = w1.cols();
         final int d2 = w2.rows();
         final long units = (long) batch * k;
-        CUdeviceptr sums = rt.scratch(units * 4 * Sizeof.DOUBLE);
+        DevicePointer sums = rt.scratch(units * 4 * Double.BYTES);
         try (CudaFamilySupport.Flags f = new CudaFamilySupport.Flags(rt, batch)) {
-            CudaFamilySupport.zero(rt, sums, units * 4 * Sizeof.DOUBLE);
+            CudaFamilySupport.zero(rt, sums, units * 4 * Double.BYTES);
             checkAll(f, w1, w2, g1, g2);
             // ⟨G1_i, W1_i⟩, ‖W1_i‖²: one warp per row
             launch(rt, MODULE, "gauge_scale_rows", (int) Math.max(1, Math.min(MAX_GRID_X, (units + 7) / 8)), 1, 1, THREADS, 1, 0,
@@ -175,9 +173,9 @@ final class CudaGauge {
         final int rows = g.rows();
         final int cols = g.cols();
         final long count = (long) batch * cols;
-        CUdeviceptr sums = rt.scratch(count * Sizeof.DOUBLE);
+        DevicePointer sums = rt.scratch(count * Double.BYTES);
         try (CudaFamilySupport.Flags f = new CudaFamilySupport.Flags(rt, batch)) {
-            CudaFamilySupport.zero(rt, sums, count * Sizeof.DOUBLE);
+            CudaFamilySupport.zero(rt, sums, count * Double.BYTES);
             int colTiles = (cols + 31) / 32;
             int rowChunks = (int) Math.max(1, Math.min((rows + 255) / 256, 1024 / Math.max(1, (long) colTiles * Math.min(batch, 64))));
             launch(rt, MODULE, "gauge_col_sum", colTiles * rowChunks, gridYZ(batch), 1, 32, 8, 0,

@@ -6,8 +6,6 @@ import static org.ortho4j.cuda.CudaFamilySupport.blocks;
 import static org.ortho4j.cuda.CudaFamilySupport.gridYZ;
 import static org.ortho4j.cuda.CudaFamilySupport.launch;
 
-import jcuda.Sizeof;
-import jcuda.driver.CUdeviceptr;
 import org.ortho4j.Lmo;
 import org.ortho4j.MatrixBatch;
 import org.ortho4j.Precision;
@@ -107,10 +105,10 @@ final class CudaLmo {
         final int m = d.rows();
         final int n = d.cols();
         final int batch = d.batch();
-        CUdeviceptr sums = rt.scratch(count * Sizeof.DOUBLE);
+        DevicePointer sums = rt.scratch(count * Double.BYTES);
         try (CudaFamilySupport.Flags f = new CudaFamilySupport.Flags(rt, batch)) {
-            CudaFamilySupport.zero(rt, sums, count * Sizeof.DOUBLE);
-            CUdeviceptr dp = CudaRuntime.ptr(d);
+            CudaFamilySupport.zero(rt, sums, count * Double.BYTES);
+            DevicePointer dp = CudaRuntime.ptr(d);
             if (mode == 0) {
                 int colTiles = (n + 31) / 32;
                 int rowChunks = (int) Math.max(1, Math.min((m + 255) / 256, 1024 / Math.max(1, (long) colTiles * Math.min(batch, 64))));
@@ -149,7 +147,7 @@ final class CudaLmo {
         final long p = Math.max(m, n);
         final long shared = 4L * (p * k + (long) k * k);
         if (maxShared < 0) {
-            maxShared = CudaFamilySupport.maxSharedOptIn();
+            maxShared = CudaFamilySupport.maxSharedOptIn(rt);
         }
         if (k <= JACOBI_MAX_K && shared + 1024 <= maxShared) {   // the opt-in limit covers static shared too
             CudaFamilySupport.allowShared(rt, MODULE, "lmo_polar_jacobi", (int) shared);

@@ -1,11 +1,5 @@
 package org.ortho4j.cuda;
 
-import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
-
-import jcuda.Pointer;
-import jcuda.Sizeof;
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUfunction;
 import org.ortho4j.MatrixBatch;
 import org.ortho4j.NonFiniteInputException;
 import org.ortho4j.Precision;
@@ -60,10 +54,10 @@ final class CudaNewtonSchulz {
         final int rows = g.rows();
         final int cols = g.cols();
         final long matElems = (long) rows * cols;
-        final CUdeviceptr gp = CudaRuntime.ptr(g);
-        final CUdeviceptr op = CudaRuntime.ptr(out);
+        final DevicePointer gp = CudaRuntime.ptr(g);
+        final DevicePointer op = CudaRuntime.ptr(out);
 
-        CUdeviceptr denom = rt.scratch((long) batch * Sizeof.DOUBLE);
+        DevicePointer denom = rt.scratch((long) batch * Double.BYTES);
         try {
             normalise(rt, gp, batch, matElems, co.scale(), co.eps(), denom);
             if (Math.max(rows, cols) <= SMALL_MAX) {
@@ -81,18 +75,18 @@ final class CudaNewtonSchulz {
      * {@code denom[b] = s·‖G_b‖_F + eps}; throws {@link NonFiniteInputException} for the first non-finite matrix.
      * Shared with the cuBLAS baseline, so both iterations start from the same normalisation.
      */
-    static void normalise(CudaRuntime rt, CUdeviceptr gp, int batch, long matElems, double s, double eps, CUdeviceptr denom) {
+    static void normalise(CudaRuntime rt, DevicePointer gp, int batch, long matElems, double s, double eps, DevicePointer denom) {
         int chunks = (int) Math.min(1024, Math.max(1, (matElems + 16383) / 16384));
-        CUdeviceptr partial = rt.scratch((long) batch * chunks * Sizeof.DOUBLE);
-        CUdeviceptr flags = rt.scratch((long) batch * Sizeof.INT);
+        DevicePointer partial = rt.scratch((long) batch * chunks * Double.BYTES);
+        DevicePointer flags = rt.scratch((long) batch * Integer.BYTES);
         try {
-            rt.check(cuMemsetD32Async(flags, 0, batch, rt.stream()), "cuMemsetD32Async(flags)");
+            rt.memsetD32(flags, 0, batch, "cuMemsetD32Async(flags)");
             CudaFamilySupport.launch(rt, MODULE, "ns_norm_partial", batch, chunks, 1, 256, 1, 0,
                     gp, matElems, chunks, partial, flags);
             CudaFamilySupport.launch(rt, MODULE, "ns_norm_finalize", (batch + 127) / 128, 1, 1, 128, 1, 0,
                     partial, chunks, batch, s, eps, denom);
             int[] host = new int[batch];
-            rt.copyDtoH(Pointer.to(host), flags, (long) batch * Sizeof.INT, "newtonSchulz: norm of g");
+            rt.copyDtoH(host, 0, flags, batch, "newtonSchulz: norm of g");
             for (int b = 0; b < batch; b++) {
                 if (host[b] != 0) {
                     throw new NonFiniteInputException("newtonSchulz", "g", b);
@@ -104,7 +98,7 @@ final class CudaNewtonSchulz {
         }
     }
 
-    private void small(CUdeviceptr gp, CUdeviceptr op, CUdeviceptr denom, int batch, int rows, int cols,
+    private void small(DevicePointer gp, DevicePointer op, DevicePointer denom, int batch, int rows, int cols,
                        Schedule.Coefficients co, Precision precision) {
         int steps = co.steps();
         float[] abc = new float[Math.max(3, 3 * steps)];
@@ -113,11 +107,11 @@ final class CudaNewtonSchulz {
             abc[3 * t + 1] = (float) co.b(t);
             abc[3 * t + 2] = (float) co.c(t);
         }
-        CUdeviceptr coef = rt.scratch((long) abc.length * Sizeof.FLOAT);
+        DevicePointer coef = rt.scratch((long) abc.length * Float.BYTES);
         try {
-            rt.copyHtoD(coef, Pointer.to(abc), (long) abc.length * Sizeof.FLOAT, "cuMemcpyHtoD(coefficients)");
+            rt.copyHtoD(coef, abc, 0, abc.length, "cuMemcpyHtoD(coefficients)");
             String name = "ns_small_" + suffix(precision);
-            CUfunction f = rt.function(MODULE, name);
+            CudaDriver.Function f = rt.function(MODULE, name);
             int shared = smallSharedBytes(rows, cols);
             if (shared > 48 * 1024) {
                 rt.allowDynamicShared(f, name, shared);
@@ -130,7 +124,7 @@ final class CudaNewtonSchulz {
         }
     }
 
-    private void large(CUdeviceptr gp, CUdeviceptr op, CUdeviceptr denom, int batch, int rows, int cols,
+    private void large(DevicePointer gp, DevicePointer op, DevicePointer denom, int batch, int rows, int cols,
                        Schedule.Coefficients co, Precision precision) {
         final boolean tall = rows > cols;
         final int m = Math.min(rows, cols);
@@ -143,14 +137,14 @@ final class CudaNewtonSchulz {
             CudaFamilySupport.launch(rt, MODULE, "ns_scale", scaleGrid, 1, 1, 256, 1, 0, gp, op, denom, batch, rows, cols, 0);
             return;
         }
-        CUdeviceptr x = rt.scratch(batch * mn * Sizeof.FLOAT);
-        CUdeviceptr x2 = null;
-        CUdeviceptr a = null;
-        CUdeviceptr bm = null;
+        DevicePointer x = rt.scratch(batch * mn * Float.BYTES);
+        DevicePointer x2 = null;
+        DevicePointer a = null;
+        DevicePointer bm = null;
         try {
-            x2 = rt.scratch(batch * mn * Sizeof.FLOAT);
-            a = rt.scratch(batch * mm * Sizeof.FLOAT);
-            bm = rt.scratch(batch * mm * Sizeof.FLOAT);
+            x2 = rt.scratch(batch * mn * Float.BYTES);
+            a = rt.scratch(batch * mm * Float.BYTES);
+            bm = rt.scratch(batch * mm * Float.BYTES);
             // X0 = G / (s‖G‖_F + eps), transposed for tall G
             CudaFamilySupport.launch(rt, MODULE, "ns_scale", scaleGrid, 1, 1, 256, 1, 0, gp, x, denom, batch, rows, cols,
                     tall ? 1 : 0);
@@ -160,16 +154,16 @@ final class CudaNewtonSchulz {
             int tm = (m + TILE - 1) / TILE;
             int tn = (n + TILE - 1) / TILE;
             int upper = tm * (tm + 1) / 2;
-            CUdeviceptr cur = x;
-            CUdeviceptr next = x2;
+            DevicePointer cur = x;
+            DevicePointer next = x2;
             for (int t = 0; t < steps; t++) {
                 boolean last = t == steps - 1;
                 for (int z0 = 0; z0 < batch; z0 += MAX_GRID_Z) {
                     int zc = Math.min(MAX_GRID_Z, batch - z0);
-                    CUdeviceptr xc = cur.withByteOffset(z0 * mn * Sizeof.FLOAT);
-                    CUdeviceptr ac = a.withByteOffset(z0 * mm * Sizeof.FLOAT);
-                    CUdeviceptr bc = bm.withByteOffset(z0 * mm * Sizeof.FLOAT);
-                    CUdeviceptr dst = last ? op.withByteOffset(z0 * mn * Sizeof.FLOAT) : next.withByteOffset(z0 * mn * Sizeof.FLOAT);
+                    DevicePointer xc = cur.plus(z0 * mn * Float.BYTES);
+                    DevicePointer ac = a.plus(z0 * mm * Float.BYTES);
+                    DevicePointer bc = bm.plus(z0 * mm * Float.BYTES);
+                    DevicePointer dst = last ? op.plus(z0 * mn * Float.BYTES) : next.plus(z0 * mn * Float.BYTES);
                     // A = X Xᵀ (upper tiles, mirrored)
                     gemm(ntName, upper, zc, xc, xc, null, ac, m, m, n, n, n, m, mn, mn, 0, mm, 1f, 0f, false);
                     // B = c·A Aᵀ + b·A  (A symmetric: A Aᵀ = A·A)
@@ -179,7 +173,7 @@ final class CudaNewtonSchulz {
                     gemm(nnName, tm * tn, zc, bc, xc, xc, dst, m, n, m, m, n, n, mm, mn, mn, mn,
                             1f, (float) co.a(t), last && tall);
                 }
-                CUdeviceptr tmp = cur;
+                DevicePointer tmp = cur;
                 cur = next;
                 next = tmp;
             }
@@ -197,8 +191,8 @@ final class CudaNewtonSchulz {
         }
     }
 
-    private void gemm(String name, int gridX, int gridZ, CUdeviceptr p, CUdeviceptr q, CUdeviceptr d,
-                      CUdeviceptr c, int mRows, int nCols, int k, int ldp, int ldq, int ldc, long sp, long sq, long sd,
+    private void gemm(String name, int gridX, int gridZ, DevicePointer p, DevicePointer q, DevicePointer d,
+                      DevicePointer c, int mRows, int nCols, int k, int ldp, int ldq, int ldc, long sp, long sq, long sd,
                       long sc, float alpha, float beta, boolean transC) {
         CudaFamilySupport.launch(rt, MODULE, name, gridX, 1, gridZ, GEMM_THREADS, 1, 0, p, q, d, c, mRows, nCols, k,
                 ldp, ldq, ldc, sp, sq, sd, sc, alpha, beta, transC ? 1 : 0);

@@ -1,47 +1,14 @@
 package org.ortho4j.cuda;
 
-import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
-import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
-import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
-import static jcuda.driver.JCudaDriver.cuDeviceGetName;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
-import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
-import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
-import static jcuda.driver.JCudaDriver.cuLaunchKernel;
-import static jcuda.driver.JCudaDriver.cuMemAlloc;
-import static jcuda.driver.JCudaDriver.cuMemFree;
-import static jcuda.driver.JCudaDriver.cuMemGetInfo;
-import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
-import static jcuda.driver.JCudaDriver.cuModuleLoadData;
-import static jcuda.driver.JCudaDriver.cuModuleUnload;
-import static jcuda.driver.JCudaDriver.cuStreamCreate;
-import static jcuda.driver.JCudaDriver.cuStreamDestroy;
-import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import jcuda.Pointer;
-import jcuda.driver.CUcontext;
-import jcuda.driver.CUdevice;
-import jcuda.driver.CUdevice_attribute;
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUfunction;
-import jcuda.driver.CUfunction_attribute;
-import jcuda.driver.CUmodule;
-import jcuda.driver.CUresult;
-import jcuda.driver.CUstream;
-import jcuda.driver.CUstream_flags;
 import org.ortho4j.MatrixBatch;
 import org.ortho4j.Ortho4jException;
 
@@ -60,47 +27,60 @@ final class CudaRuntime {
     private static final String RESOURCES = "/org/ortho4j/cuda/";
     private static final long MIN_CLASS = 256;
 
-    private final CUdevice device;
-    private final CUcontext context = new CUcontext();
-    private final CUstream stream = new CUstream();
+    private final CudaDriver driver;
+    private final CudaDriver.Device device;
+    /** The device checks exact allocation sizes: the pool then hands out exact sizes, not size classes. */
+    private final boolean exact;
     private final String deviceName;
     private final int ccMajor;
     private final int ccMinor;
     private final int driverVersion;
-    private final Map<String, CUmodule> modules = new HashMap<>();
+    private final Map<String, CudaDriver.Module> modules = new HashMap<>();
     private final Map<String, String> moduleSource = new HashMap<>();
-    private final Map<String, CUfunction> functions = new HashMap<>();
-    private final Map<Long, ArrayDeque<CUdeviceptr>> free = new HashMap<>();
-    private final Map<CUdeviceptr, Long> live = new IdentityHashMap<>();
+    private final Map<String, CudaDriver.Function> functions = new HashMap<>();
+    private final Map<Long, ArrayDeque<DevicePointer>> free = new HashMap<>();
+    private final Map<DevicePointer, Long> live = new HashMap<>();
     private long pooledBytes;
     private long liveBytes;
     private boolean closed;
 
-    CudaRuntime(int ordinal) {
-        device = new CUdevice();
-        check(jcuda.driver.JCudaDriver.cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
-        byte[] name = new byte[256];
-        check(cuDeviceGetName(name, name.length, device), "cuDeviceGetName");
-        deviceName = cString(name);
-        ccMajor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
-        ccMinor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
-        int[] v = new int[1];
-        check(cuDriverGetVersion(v), "cuDriverGetVersion");
-        driverVersion = v[0];
-        check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
-        makeCurrent();
-        check(cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+    /** Opens device {@code ordinal} of {@code driver}: its primary context (current on this thread) and stream. */
+    CudaRuntime(CudaDriver driver, int ordinal) {
+        this.driver = driver;
+        try {
+            device = driver.open(ordinal);
+        } catch (CudaDriverException e) {
+            throw failed(e.call(), e);                      // deviceName is still null: the message names no device
+        }
+        try {
+            exact = device.exactAllocations();
+            deviceName = device.name();
+            ccMajor = device.attribute(CudaDriver.Attribute.COMPUTE_CAPABILITY_MAJOR);
+            ccMinor = device.attribute(CudaDriver.Attribute.COMPUTE_CAPABILITY_MINOR);
+            driverVersion = device.driverVersion();
+        } catch (CudaDriverException e) {
+            device.close();                                 // give the primary context back
+            throw failed(e.call(), e);
+        }
     }
 
-    private int attribute(int attr) {
-        int[] v = new int[1];
-        check(cuDeviceGetAttribute(v, attr, device), "cuDeviceGetAttribute(" + CUdevice_attribute.stringFor(attr) + ")");
-        return v[0];
+    /** The driver this runtime's device belongs to. */
+    CudaDriver driver() {
+        return driver;
+    }
+
+    /** The opened device (every call on it needs the backend's lock and the context current). */
+    CudaDriver.Device device() {
+        return device;
     }
 
     /** Makes this runtime's context current on the calling thread (every entry point of the backend does). */
     void makeCurrent() {
-        check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+        try {
+            device.makeCurrent();
+        } catch (CudaDriverException e) {
+            throw failed("cuCtxSetCurrent", e);
+        }
     }
 
     /** {@code NVIDIA H100 80GB HBM3 (sm_90), driver 13.0}. */
@@ -112,55 +92,60 @@ final class CudaRuntime {
         return ccMajor * 10 + ccMinor;
     }
 
-    int attributeValue(int attr) {
-        return attribute(attr);
+    int attributeValue(CudaDriver.Attribute attr) {
+        try {
+            return device.attribute(attr);
+        } catch (CudaDriverException e) {
+            throw failed(e.call(), e);
+        }
     }
 
     // ------------------------------------------------------------------ modules
 
     /** The kernel {@code kernel} ({@code extern "C"} name) of the module {@code module} (e.g. {@code "newton_schulz"}). */
-    CUfunction function(String module, String kernel) {
+    CudaDriver.Function function(String module, String kernel) {
         String key = module + "/" + kernel;
-        CUfunction f = functions.get(key);
+        CudaDriver.Function f = functions.get(key);
         if (f != null) {
             return f;
         }
-        CUmodule m = module(module);
-        f = new CUfunction();
-        int r = cuModuleGetFunction(f, m, kernel);
-        if (r != CUresult.CUDA_SUCCESS) {
+        CudaDriver.Module m = module(module);
+        try {
+            f = m.function(kernel);
+        } catch (CudaDriverException e) {
             throw new Ortho4jException("cuda: kernel '" + kernel + "' not found in module '" + module + "' ("
-                    + moduleSource.get(module) + "): " + CUresult.stringFor(r) + " on " + deviceDescription());
+                    + moduleSource.get(module) + "): " + e.detail() + " on " + deviceDescription(), e);
         }
         functions.put(key, f);
         return f;
     }
 
     /** Raises the dynamic shared memory a kernel may use above the 48 KiB default (sm_80: ≤ 163 KiB, sm_90: ≤ 227 KiB). */
-    void allowDynamicShared(CUfunction f, String kernelName, int bytes) {
-        int r = cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
-        if (r != CUresult.CUDA_SUCCESS) {
+    void allowDynamicShared(CudaDriver.Function f, String kernelName, int bytes) {
+        try {
+            f.setMaxDynamicSharedBytes(bytes);
+        } catch (CudaDriverException e) {
             throw new Ortho4jException("cuda: " + kernelName + " cannot use " + bytes + " bytes of dynamic shared memory on "
-                    + deviceDescription() + ": " + CUresult.stringFor(r));
+                    + deviceDescription() + ": " + e.detail(), e);
         }
     }
 
-    private CUmodule module(String name) {
-        CUmodule m = modules.get(name);
+    private CudaDriver.Module module(String name) {
+        CudaDriver.Module m = modules.get(name);
         if (m != null) {
             return m;
         }
         StringBuilder tried = new StringBuilder();
         byte[] fatbin = resource(name + ".fatbin");
         if (fatbin != null) {
-            m = new CUmodule();
-            int r = cuModuleLoadData(m, fatbin);
-            if (r == CUresult.CUDA_SUCCESS) {
+            try {
+                m = device.loadModule(fatbin);
                 modules.put(name, m);
                 moduleSource.put(name, name + ".fatbin");
                 return m;
+            } catch (CudaDriverException e) {
+                tried.append(name).append(".fatbin: ").append(e.detail()).append("; ");
             }
-            tried.append(name).append(".fatbin: ").append(CUresult.stringFor(r)).append("; ");
         } else {
             tried.append(name).append(".fatbin: not on the class path; ");
         }
@@ -170,13 +155,13 @@ final class CudaRuntime {
                     + RESOURCES + "); build with mvn -Pptx generate-resources");
         }
         byte[] z = java.util.Arrays.copyOf(ptx, ptx.length + 1); // NUL-terminated PTX text
-        m = new CUmodule();
-        int r = cuModuleLoadData(m, z);
-        if (r != CUresult.CUDA_SUCCESS) {
+        try {
+            m = device.loadModule(z);
+        } catch (CudaDriverException e) {
             throw new Ortho4jException("cuda: cannot load module '" + name + "' on " + deviceDescription() + ": " + tried
-                    + name + ".ptx (PTX ISA " + ptxVersion(ptx) + ", target " + ptxTarget(ptx) + "): " + CUresult.stringFor(r)
-                    + (r == CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION
-                    ? " (the PTX is newer than this driver understands; use the fatbin or an older nvcc)" : ""));
+                    + name + ".ptx (PTX ISA " + ptxVersion(ptx) + ", target " + ptxTarget(ptx) + "): " + e.detail()
+                    + (e.status() == CudaDriverException.UNSUPPORTED_PTX_VERSION
+                    ? " (the PTX is newer than this driver understands; use the fatbin or an older nvcc)" : ""), e);
         }
         modules.put(name, m);
         moduleSource.put(name, name + ".ptx (JIT)");
@@ -210,55 +195,86 @@ final class CudaRuntime {
         }
     }
 
-    // ------------------------------------------------------------------ launches
-
-    /** The one stream of this context; every launch and copy goes to it. */
-    CUstream stream() {
-        return stream;
+    /** Whether {@code file} is on the class path, without reading it (the provider asks on every probe). */
+    static boolean hasResource(String file) {
+        return CudaRuntime.class.getResource(RESOURCES + file) != null;
     }
+
+    // ------------------------------------------------------------------ launches and copies
 
     /**
      * Launches {@code f} on the stream and checks the launch; errors name the kernel, the grid and block, the
-     * device and the CUDA status string.
+     * device and the driver's status (or the emulator's report).
      *
-     * @param params a {@code Pointer.to(Pointer.to(arg0), Pointer.to(arg1), ...)} kernel parameter list
+     * @param args the kernel's arguments in order: {@link DevicePointer} (null: the device null pointer),
+     *             {@link Integer}, {@link Long}, {@link Float}, {@link Double}
      */
-    void launch(CUfunction f, String kernelName, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
-                int sharedBytes, Pointer params) {
-        int r = cuLaunchKernel(f, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes, stream, params, null);
-        if (r != CUresult.CUDA_SUCCESS) {
+    void launch(CudaDriver.Function f, String kernelName, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
+                int sharedBytes, Object... args) {
+        try {
+            device.launch(f, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes, args);
+        } catch (CudaDriverException e) {
             throw new Ortho4jException("cuda: launch of " + kernelName + " grid (" + gridX + "," + gridY + "," + gridZ
                     + ") block (" + blockX + "," + blockY + "," + blockZ + ") shared " + sharedBytes + " B failed on "
-                    + deviceDescription() + ": " + CUresult.stringFor(r));
+                    + deviceDescription() + ": " + e.detail(), e);
         }
     }
 
     /** Waits for the stream and reports any asynchronous error with the given operation's name. */
     void synchronize(String operation) {
-        int r = cuStreamSynchronize(stream);
-        if (r != CUresult.CUDA_SUCCESS) {
-            throw new Ortho4jException("cuda: " + operation + " failed on " + deviceDescription() + ": " + CUresult.stringFor(r));
+        try {
+            device.synchronize();
+        } catch (CudaDriverException e) {
+            throw failed(operation, e);
         }
     }
 
     /**
-     * Host → device copy that later work on {@link #stream()} can rely on. The stream is non-blocking, so it does
-     * not wait for the legacy default stream that {@code cuMemcpyHtoD} uses, and a pageable-memory HtoD may return
-     * before its DMA has landed: the context is synchronised after the copy. (No {@code *Async} with Java arrays:
-     * JCuda releases the array when the call returns, before an asynchronous copy has run.)
+     * Host → device copy of {@code count} elements of {@code src} (a {@code float[]}, {@code int[]}, …) from element
+     * {@code offset}, which later work on the stream can rely on: the stream is non-blocking, so the device
+     * synchronises the context after the copy ({@link CudaDriver.Device#copyHtoD}). Errors are named {@code what}.
      */
-    void copyHtoD(CUdeviceptr dst, Pointer src, long bytes, String what) {
-        check(cuMemcpyHtoD(dst, src, bytes), what);
-        check(cuCtxSynchronize(), what + " (cuCtxSynchronize)");
+    void copyHtoD(DevicePointer dst, Object src, int offset, int count, String what) {
+        try {
+            device.copyHtoD(dst, src, offset, count);
+        } catch (CudaDriverException e) {
+            throw failed("cuCtxSynchronize".equals(e.call()) ? what + " (cuCtxSynchronize)" : what, e);
+        }
     }
 
     /**
-     * Device → host copy of results written on {@link #stream()}: the stream is synchronised first (errors named
-     * after {@code operation}), then a synchronous copy into the Java array.
+     * Device → host copy of results written on the stream: the stream is synchronised first (errors named after
+     * {@code operation}), then a synchronous copy into the Java array.
      */
-    void copyDtoH(Pointer dst, CUdeviceptr src, long bytes, String operation) {
-        synchronize(operation);
-        check(cuMemcpyDtoH(dst, src, bytes), "cuMemcpyDtoH (" + operation + ")");
+    void copyDtoH(Object dst, int offset, DevicePointer src, int count, String operation) {
+        copyDtoH(dst, offset, src, count, operation, "cuMemcpyDtoH (" + operation + ")");
+    }
+
+    /** As {@link #copyDtoH(Object, int, DevicePointer, int, String)}, a failing copy itself named {@code copyWhat}. */
+    void copyDtoH(Object dst, int offset, DevicePointer src, int count, String operation, String copyWhat) {
+        try {
+            device.copyDtoH(dst, offset, src, count);
+        } catch (CudaDriverException e) {
+            throw failed("cuStreamSynchronize".equals(e.call()) ? operation : copyWhat, e);
+        }
+    }
+
+    /** Device → device copy of {@code bytes}, queued on the stream; errors named {@code what}. */
+    void copyDtoD(DevicePointer dst, DevicePointer src, long bytes, String what) {
+        try {
+            device.copyDtoD(dst, src, bytes);
+        } catch (CudaDriverException e) {
+            throw failed(what, e);
+        }
+    }
+
+    /** Sets {@code count} 32-bit words to {@code value}, queued on the stream; errors named {@code what}. */
+    void memsetD32(DevicePointer dst, int value, long count, String what) {
+        try {
+            device.memsetD32(dst, value, count);
+        } catch (CudaDriverException e) {
+            throw failed(what, e);
+        }
     }
 
     // ------------------------------------------------------------------ memory pool
@@ -277,46 +293,64 @@ final class CudaRuntime {
         return c;
     }
 
-    /** Device memory of at least {@code bytes}, from the pool; return it with {@link #release}. */
-    CUdeviceptr scratch(long bytes) {
+    /**
+     * Device memory of at least {@code bytes}, from the pool; return it with {@link #release}. On a device with
+     * {@link CudaDriver.Device#exactAllocations() exact allocations} the block is exactly {@code bytes} long.
+     */
+    DevicePointer scratch(long bytes) {
         if (bytes <= 0) {
             throw new IllegalArgumentException("cuda: scratch of " + bytes + " bytes");
         }
-        long size = sizeClass(bytes);
-        ArrayDeque<CUdeviceptr> list = free.get(size);
-        CUdeviceptr p = list == null ? null : list.pollFirst();
+        long size = exact ? bytes : sizeClass(bytes);
+        ArrayDeque<DevicePointer> list = free.get(size);
+        DevicePointer p = list == null ? null : list.pollFirst();
         if (p != null) {
             pooledBytes -= size;
         } else {
-            p = new CUdeviceptr();
-            int r = cuMemAlloc(p, size);
-            if (r == CUresult.CUDA_ERROR_OUT_OF_MEMORY && pooledBytes > 0) {
-                trim();                                       // give the cached blocks back and try once more
-                r = cuMemAlloc(p, size);
-            }
-            if (r != CUresult.CUDA_SUCCESS) {
-                long[] fr = new long[1];
-                long[] total = new long[1];
-                cuMemGetInfo(fr, total);
-                String what = r == CUresult.CUDA_ERROR_OUT_OF_MEMORY ? "out of device memory" : CUresult.stringFor(r);
-                throw new Ortho4jException("cuda: " + what + " allocating " + mib(bytes) + " (size class " + mib(size)
-                        + ") on " + deviceDescription() + ": " + mib(fr[0]) + " free of " + mib(total[0]) + ", "
-                        + mib(liveBytes) + " held by this context; split the batch or free matrices");
-            }
+            p = allocate(bytes, size);
         }
         live.put(p, size);
         liveBytes += size;
         return p;
     }
 
-    void release(CUdeviceptr p) {
+    private DevicePointer allocate(long bytes, long size) {
+        try {
+            return device.allocate(size);
+        } catch (CudaDriverException e) {
+            if (e.status() != CudaDriverException.OUT_OF_MEMORY || pooledBytes == 0) {
+                throw allocationFailed(bytes, size, e);
+            }
+        }
+        trim();                                               // give the cached blocks back and try once more
+        try {
+            return device.allocate(size);
+        } catch (CudaDriverException e) {
+            throw allocationFailed(bytes, size, e);
+        }
+    }
+
+    private Ortho4jException allocationFailed(long bytes, long size, CudaDriverException e) {
+        long[] info;
+        try {
+            info = device.memoryInfo();
+        } catch (CudaDriverException unknown) {
+            info = new long[2];                               // the message still reports the rest
+        }
+        String what = e.status() == CudaDriverException.OUT_OF_MEMORY ? "out of device memory" : e.detail();
+        return new Ortho4jException("cuda: " + what + " allocating " + mib(bytes) + " (size class " + mib(size)
+                + ") on " + deviceDescription() + ": " + mib(info[0]) + " free of " + mib(info[1]) + ", "
+                + mib(liveBytes) + " held by this context; split the batch or free matrices", e);
+    }
+
+    void release(DevicePointer p) {
         Long size = live.remove(p);
         if (size == null) {
             return;                                            // already released (idempotent close)
         }
         liveBytes -= size;
         if (closed) {
-            cuMemFree(p);
+            freeQuietly(p);
             return;
         }
         free.computeIfAbsent(size, s -> new ArrayDeque<>()).addFirst(p);
@@ -325,13 +359,22 @@ final class CudaRuntime {
 
     /** Frees every cached (unused) block. */
     void trim() {
-        for (ArrayDeque<CUdeviceptr> list : free.values()) {
-            for (CUdeviceptr p : list) {
-                cuMemFree(p);
+        for (ArrayDeque<DevicePointer> list : free.values()) {
+            for (DevicePointer p : list) {
+                freeQuietly(p);
             }
         }
         free.clear();
         pooledBytes = 0;
+    }
+
+    /** {@code cuMemFree} whose status nobody can act on (the pool's trims and the shutdown path ignore it). */
+    private void freeQuietly(DevicePointer p) {
+        try {
+            device.free(p);
+        } catch (CudaDriverException ignored) {
+            // a sticky context error surfaces at the next launch or synchronisation
+        }
     }
 
     /** Bytes handed out and not yet released. */
@@ -349,36 +392,43 @@ final class CudaRuntime {
     }
 
     /** The device pointer to element 0 of a batch living on this backend. */
-    static CUdeviceptr ptr(MatrixBatch m) {
+    static DevicePointer ptr(MatrixBatch m) {
         return ((CudaStorage) m.storage()).pointer();
     }
 
+    /** Synchronises, frees the pool and live blocks, unloads the modules and closes the device; statuses ignored. */
     void close() {
         if (closed) {
             return;
         }
         closed = true;
         makeCurrent();
-        cuStreamSynchronize(stream);
+        try {
+            device.synchronize();
+        } catch (CudaDriverException ignored) {
+            // shutting down regardless
+        }
         trim();
-        for (CUdeviceptr p : live.keySet()) {
-            cuMemFree(p);
+        for (DevicePointer p : live.keySet()) {
+            freeQuietly(p);
         }
         live.clear();
-        for (CUmodule m : modules.values()) {
-            cuModuleUnload(m);
+        for (CudaDriver.Module m : modules.values()) {
+            try {
+                m.unload();
+            } catch (CudaDriverException ignored) {
+                // shutting down regardless
+            }
         }
         modules.clear();
         functions.clear();
-        cuStreamDestroy(stream);
-        cuDevicePrimaryCtxRelease(device);
+        device.close();
     }
 
-    void check(int result, String call) {
-        if (result != CUresult.CUDA_SUCCESS) {
-            throw new Ortho4jException("cuda: " + call + " failed" + (deviceName == null ? "" : " on " + deviceDescription())
-                    + ": " + CUresult.stringFor(result));
-        }
+    /** {@code cuda: <what> failed on <device>: <detail>}, the wording of every failed driver call. */
+    Ortho4jException failed(String what, CudaDriverException e) {
+        return new Ortho4jException("cuda: " + what + " failed" + (deviceName == null ? "" : " on " + deviceDescription())
+                + ": " + e.detail(), e);
     }
 
     static String cString(byte[] b) {

@@ -5,9 +5,6 @@ import static org.ortho4j.cuda.CudaFamilySupport.blocks;
 import static org.ortho4j.cuda.CudaFamilySupport.gridYZ;
 import static org.ortho4j.cuda.CudaFamilySupport.launch;
 
-import jcuda.Pointer;
-import jcuda.Sizeof;
-import jcuda.driver.CUdeviceptr;
 import org.ortho4j.MatrixBatch;
 import org.ortho4j.Ortho4jException;
 
@@ -55,14 +52,14 @@ final class CudaSoftThreshold {
         long k1 = Math.min(n - 1, (long) Math.ceil(pos));
         double frac = pos - k0;
 
-        CUdeviceptr state = rt.scratch(STATE_BYTES * batch);
-        CUdeviceptr hist = null;
-        CUdeviceptr eps = null;
+        DevicePointer state = rt.scratch(STATE_BYTES * batch);
+        DevicePointer hist = null;
+        DevicePointer eps = null;
         try (CudaFamilySupport.Flags flags = new CudaFamilySupport.Flags(rt, batch)) {
-            hist = rt.scratch(2L * BINS * Sizeof.INT * batch);
-            eps = rt.scratch((long) Sizeof.FLOAT * batch);
-            CUdeviceptr xp = CudaRuntime.ptr(x);
-            CUdeviceptr bp = buf == null ? null : CudaRuntime.ptr(buf);
+            hist = rt.scratch(2L * BINS * Integer.BYTES * batch);
+            eps = rt.scratch((long) Float.BYTES * batch);
+            DevicePointer xp = CudaRuntime.ptr(x);
+            DevicePointer bp = buf == null ? null : CudaRuntime.ptr(buf);
             int nest = nesterov ? 1 : 0;
             int gx = blocks(n, 16, Math.max(1, Math.min(1024, 8192 / Math.min(batch, 8192))));
             int gy = gridYZ(batch);
@@ -79,7 +76,7 @@ final class CudaSoftThreshold {
                     xp, bp, mu, nest, n, batch, eps, CudaRuntime.ptr(base), CudaRuntime.ptr(outlier), flags.any);
 
             float[] e = new float[batch];
-            rt.copyDtoH(Pointer.to(e), eps, (long) Sizeof.FLOAT * batch, op); // sync, then a synchronous copy
+            rt.copyDtoH(e, 0, eps, batch, op); // sync, then a synchronous copy
             if (buf == null) {
                 flags.syncAndThrow(op, "m");
             } else {

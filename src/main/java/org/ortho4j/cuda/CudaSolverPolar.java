@@ -6,8 +6,6 @@ import static org.ortho4j.cuda.CudaFamilySupport.blocks;
 import static org.ortho4j.cuda.CudaFamilySupport.launch;
 
 import jcuda.Pointer;
-import jcuda.Sizeof;
-import jcuda.driver.CUdeviceptr;
 import jcuda.jcusolver.JCusolverDn;
 import jcuda.jcusolver.cusolverDnHandle;
 import jcuda.jcusolver.cusolverEigMode;
@@ -25,23 +23,30 @@ import org.ortho4j.Ortho4jException;
  * {@code Σ_{σ_l > max(m,n)·2⁻⁵²·σ_max} u_l v_lᵀ} in double — the same threshold as {@code CpuPolar}.
  *
  * <p>JCusolver is optional: {@link #create} returns {@code null} (and {@link #unavailableReason} says why) when its
- * native library does not load. The handle is created once per launcher and bound to the context's stream; it is
+ * native library does not load, and also on any driver but {@link NativeCudaDriver} (cuSOLVER needs the real
+ * stream and device pointers). The handle is created once per launcher and bound to the context's stream; it is
  * not destroyed before the process ends (the launcher contract has no close hook).
  */
 final class CudaSolverPolar {
     private static volatile String unavailable;
     private final CudaRuntime rt;
+    private final NativeCudaDriver.NativeDevice device;
     private final cusolverDnHandle handle;
 
-    private CudaSolverPolar(CudaRuntime rt, cusolverDnHandle handle) {
+    private CudaSolverPolar(CudaRuntime rt, NativeCudaDriver.NativeDevice device, cusolverDnHandle handle) {
         this.rt = rt;
+        this.device = device;
         this.handle = handle;
     }
 
-    /** A solver bound to {@code rt}'s stream, or {@code null} when JCusolver cannot be loaded here. */
+    /**
+     * A solver bound to {@code rt}'s stream, or {@code null} when JCusolver cannot be loaded here or {@code rt} does
+     * not run on the native driver (the caller then takes its Newton–Schulz fallback).
+     */
     static CudaSolverPolar create(CudaRuntime rt) {
-        if (unavailable != null) {
-            return null;
+        NativeCudaDriver.NativeDevice dev = CudaBaselines.nativeDevice(rt);
+        if (dev == null || unavailable != null) {
+            return null;                                  // not recorded in unavailable: a native context may follow
         }
         try {
             cusolverDnHandle h = new cusolverDnHandle();
@@ -50,13 +55,13 @@ final class CudaSolverPolar {
                 unavailable = "cusolverDnCreate: " + cusolverStatus.stringFor(st);
                 return null;
             }
-            st = JCusolverDn.cusolverDnSetStream(h, new cudaStream_t(rt.stream()));
+            st = JCusolverDn.cusolverDnSetStream(h, new cudaStream_t(dev.stream()));
             if (st != cusolverStatus.CUSOLVER_STATUS_SUCCESS) {
                 JCusolverDn.cusolverDnDestroy(h);
                 unavailable = "cusolverDnSetStream: " + cusolverStatus.stringFor(st);
                 return null;
             }
-            return new CudaSolverPolar(rt, h);
+            return new CudaSolverPolar(rt, dev, h);
         } catch (LinkageError | RuntimeException e) {
             unavailable = "JCusolver did not load: " + e;
             return null;
@@ -83,32 +88,38 @@ final class CudaSolverPolar {
         // Y = dᵀ is n × m column-major with lda = n
         final int my = n;
         final int ny = m;
-        CUdeviceptr a = rt.scratch(mn * Sizeof.DOUBLE);
-        CUdeviceptr s = rt.scratch((long) k * Sizeof.DOUBLE);
-        CUdeviceptr u = rt.scratch((long) my * k * Sizeof.DOUBLE);
-        CUdeviceptr v = rt.scratch((long) ny * k * Sizeof.DOUBLE);
-        CUdeviceptr info = rt.scratch((long) g.batch() * Sizeof.INT);
-        CUdeviceptr work = null;
+        DevicePointer a = rt.scratch(mn * Double.BYTES);
+        DevicePointer s = rt.scratch((long) k * Double.BYTES);
+        DevicePointer u = rt.scratch((long) my * k * Double.BYTES);
+        DevicePointer v = rt.scratch((long) ny * k * Double.BYTES);
+        DevicePointer info = rt.scratch((long) g.batch() * Integer.BYTES);
+        DevicePointer work = null;
         gesvdjInfo params = new gesvdjInfo();
         check(JCusolverDn.cusolverDnCreateGesvdjInfo(params), "cusolverDnCreateGesvdjInfo");
         try {
             check(JCusolverDn.cusolverDnXgesvdjSetTolerance(params, 0.0), "gesvdjSetTolerance"); // 0: machine precision
             check(JCusolverDn.cusolverDnXgesvdjSetMaxSweeps(params, 100), "gesvdjSetMaxSweeps");
+            Pointer ap = device.pointer(a);
+            Pointer sp = device.pointer(s);
+            Pointer up = device.pointer(u);
+            Pointer vp = device.pointer(v);
             int[] lwork = new int[1];
-            check(JCusolverDn.cusolverDnDgesvdj_bufferSize(handle, cusolverEigMode.CUSOLVER_EIG_MODE_VECTOR, 1, my, ny, a, my,
-                    s, u, my, v, ny, lwork, params), "cusolverDnDgesvdj_bufferSize");
-            work = rt.scratch(Math.max(1L, lwork[0]) * Sizeof.DOUBLE);
+            check(JCusolverDn.cusolverDnDgesvdj_bufferSize(handle, cusolverEigMode.CUSOLVER_EIG_MODE_VECTOR, 1, my, ny, ap, my,
+                    sp, up, my, vp, ny, lwork, params), "cusolverDnDgesvdj_bufferSize");
+            work = rt.scratch(Math.max(1L, lwork[0]) * Double.BYTES);
+            Pointer wp = device.pointer(work);
             for (int b = 0; b < g.batch(); b++) {
                 long off = b * mn;
                 launch(rt, "lmo", "lmo_to_double", blocks(mn, 4, CudaFamilySupport.MAX_GRID_X), 1, 1, THREADS, 1, 0,
                         at(g, off), a, mn);
-                check(JCusolverDn.cusolverDnDgesvdj(handle, cusolverEigMode.CUSOLVER_EIG_MODE_VECTOR, 1, my, ny, a, my, s, u, my,
-                        v, ny, work, lwork[0], info.withByteOffset((long) b * Sizeof.INT), params), "cusolverDnDgesvdj");
+                check(JCusolverDn.cusolverDnDgesvdj(handle, cusolverEigMode.CUSOLVER_EIG_MODE_VECTOR, 1, my, ny, ap, my, sp, up,
+                        my, vp, ny, wp, lwork[0], device.pointer(info.plus((long) b * Integer.BYTES)), params),
+                        "cusolverDnDgesvdj");
                 launch(rt, "lmo", "lmo_polar_from_svd", (n + 15) / 16, (m + 15) / 16, 1, 16, 16, 0,
                         u, v, s, m, n, k, scale, at(out, off));
             }
             int[] h = new int[g.batch()];
-            rt.copyDtoH(Pointer.to(h), info, (long) g.batch() * Sizeof.INT, op); // sync, then a synchronous copy
+            rt.copyDtoH(h, 0, info, g.batch(), op); // sync, then a synchronous copy
             for (int b = 0; b < h.length; b++) {
                 if (h[b] != 0) {
                     throw new Ortho4jException(op + ": cusolverDnDgesvdj " + (h[b] > 0 ? "did not converge in 100 sweeps"

@@ -1,15 +1,14 @@
 package org.ortho4j.cuda;
 
-import jcuda.driver.CUdeviceptr;
 import org.ortho4j.spi.Storage;
 
 /** Float32 elements in device memory from the runtime's pool; {@link #close()} returns the block to the pool. */
 final class CudaStorage implements Storage {
     private final CudaBackend backend;
     private final long elements;
-    private volatile CUdeviceptr pointer;
+    private volatile DevicePointer pointer;
 
-    CudaStorage(CudaBackend backend, CUdeviceptr pointer, long elements) {
+    CudaStorage(CudaBackend backend, DevicePointer pointer, long elements) {
         this.backend = backend;
         this.pointer = pointer;
         this.elements = elements;
@@ -24,8 +23,8 @@ final class CudaStorage implements Storage {
         return backend;
     }
 
-    CUdeviceptr pointer() {
-        CUdeviceptr p = pointer;
+    DevicePointer pointer() {
+        DevicePointer p = pointer;
         if (p == null) {
             throw new IllegalStateException("cuda storage of " + elements + " floats is closed");
         }
@@ -34,7 +33,7 @@ final class CudaStorage implements Storage {
 
     @Override
     public void close() {
-        CUdeviceptr p;
+        DevicePointer p;
         synchronized (this) {
             p = pointer;
             pointer = null;

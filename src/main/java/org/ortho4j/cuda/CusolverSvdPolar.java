@@ -1,14 +1,7 @@
 package org.ortho4j.cuda;
 
-import static jcuda.driver.JCudaDriver.cuMemAllocHost;
-import static jcuda.driver.JCudaDriver.cuMemFreeHost;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-
 import jcuda.Pointer;
-import jcuda.Sizeof;
 import jcuda.cudaDataType;
-import jcuda.driver.CUdeviceptr;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasMath;
@@ -55,6 +48,7 @@ public final class CusolverSvdPolar implements AutoCloseable {
 
     private final CudaBackend backend;
     private final CudaRuntime rt;
+    private final NativeCudaDriver.NativeDevice device;
     private final cusolverDnHandle solver;
     private final cublasHandle blas;
     private boolean closed;
@@ -62,16 +56,21 @@ public final class CusolverSvdPolar implements AutoCloseable {
     private CusolverSvdPolar(CudaBackend backend, cusolverDnHandle solver, cublasHandle blas) {
         this.backend = backend;
         this.rt = backend.runtime();
+        this.device = CudaBaselines.nativeDevice(rt);
         this.solver = solver;
         this.blas = blas;
     }
 
-    /** {@code null} when the cuSOLVER baseline can run on {@code ctx}, else why not. */
+    /** {@code null} when the cuSOLVER baseline can run on {@code ctx} (a CUDA context on the native driver), else why not. */
     public static String unavailableReason(Context ctx) {
         if (!(ctx.backend() instanceof CudaBackend)) {
             return "not a CUDA context (" + ctx.description() + ")";
         }
-        String why = CudaBaselines.cusolverUnavailableReason();
+        String why = CudaBaselines.nativeOnly("cuSOLVER", (CudaBackend) ctx.backend());
+        if (why != null) {
+            return why;
+        }
+        why = CudaBaselines.cusolverUnavailableReason();
         if (why != null) {
             return why;
         }
@@ -86,7 +85,7 @@ public final class CusolverSvdPolar implements AutoCloseable {
         }
         CudaBackend be = (CudaBackend) ctx.backend();
         return be.locked(() -> {
-            cudaStream_t s = new cudaStream_t(be.runtime().stream());
+            cudaStream_t s = new cudaStream_t(CudaBaselines.nativeDevice(be.runtime()).stream());
             cusolverDnHandle h = new cusolverDnHandle();
             checkSolver(JCusolverDn.cusolverDnCreate(h), "cusolverDnCreate");
             checkSolver(JCusolverDn.cusolverDnSetStream(h, s), "cusolverDnSetStream");
@@ -132,22 +131,22 @@ public final class CusolverSvdPolar implements AutoCloseable {
         final int k = Math.min(p, q);
         final long tk = (long) mt * k;
         final long kk = (long) k * k;
-        CUdeviceptr t = rt.scratch(batch * tk * Sizeof.FLOAT);
-        CUdeviceptr s = rt.scratch((long) batch * k * Sizeof.FLOAT);
-        CUdeviceptr u = rt.scratch(batch * tk * Sizeof.FLOAT);
-        CUdeviceptr v = rt.scratch(batch * kk * Sizeof.FLOAT);
-        CUdeviceptr info = rt.scratch((long) batch * Sizeof.INT);
+        DevicePointer t = rt.scratch(batch * tk * Float.BYTES);
+        DevicePointer s = rt.scratch((long) batch * k * Float.BYTES);
+        DevicePointer u = rt.scratch(batch * tk * Float.BYTES);
+        DevicePointer v = rt.scratch(batch * kk * Float.BYTES);
+        DevicePointer info = rt.scratch((long) batch * Integer.BYTES);
         try {
-            CUdeviceptr gp = CudaRuntime.ptr(g);
+            DevicePointer gp = CudaRuntime.ptr(g);
             if (direct) {
-                rt.check(cuMemcpyDtoDAsync(t, gp, batch * tk * Sizeof.FLOAT, rt.stream()), "cuMemcpyDtoDAsync(T)");
+                rt.copyDtoD(t, gp, batch * tk * Float.BYTES, "cuMemcpyDtoDAsync(T)");
             } else {
                 Pointer one = Pointer.to(new float[]{1f});
                 Pointer zero = Pointer.to(new float[]{0f});
                 for (int b = 0; b < batch; b++) {      // T_b = Y_bᵀ (mt × k, ld mt); Y_b is k × mt, ld k
-                    CUdeviceptr tb = t.withByteOffset(b * tk * Sizeof.FLOAT);
+                    Pointer tb = off(t, b * tk);
                     checkBlas(JCublas2.cublasSgeam(blas, cublasOperation.CUBLAS_OP_T, cublasOperation.CUBLAS_OP_N, mt, k,
-                            one, gp.withByteOffset(b * tk * Sizeof.FLOAT), k, zero, tb, mt, tb, mt), "cublasSgeam");
+                            one, off(gp, b * tk), k, zero, tb, mt, tb, mt), "cublasSgeam");
                 }
             }
             boolean vIsTransposed;                      // gesvd gives Vᵀ, the others V (both k × k, ld k)
@@ -169,19 +168,20 @@ public final class CusolverSvdPolar implements AutoCloseable {
             }
             Pointer one = Pointer.to(new float[]{1f});
             Pointer zero = Pointer.to(new float[]{0f});
-            CUdeviceptr o = CudaRuntime.ptr(out);
+            Pointer o = device.pointer(CudaRuntime.ptr(out));
             if (direct) {   // out = U·Vᵀ (mt × k)
                 checkBlas(JCublas2.cublasSgemmStridedBatched(blas, cublasOperation.CUBLAS_OP_N,
                         vIsTransposed ? cublasOperation.CUBLAS_OP_N : cublasOperation.CUBLAS_OP_T, mt, k, k, one,
-                        u, mt, tk, v, k, kk, zero, o, mt, tk, batch), "cublasSgemmStridedBatched(U Vᵀ)");
+                        device.pointer(u), mt, tk, device.pointer(v), k, kk, zero, o, mt, tk, batch),
+                        "cublasSgemmStridedBatched(U Vᵀ)");
             } else {        // out = V·Uᵀ (k × mt)
                 checkBlas(JCublas2.cublasSgemmStridedBatched(blas,
                         vIsTransposed ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N, cublasOperation.CUBLAS_OP_T,
-                        k, mt, k, one, v, k, kk, u, mt, tk, zero, o, k, tk, batch), "cublasSgemmStridedBatched(V Uᵀ)");
+                        k, mt, k, one, device.pointer(v), k, kk, device.pointer(u), mt, tk, zero, o, k, tk, batch),
+                        "cublasSgemmStridedBatched(V Uᵀ)");
             }
             int[] h = new int[batch];
-            rt.synchronize("cusolver polar " + method + " " + g.shape());
-            rt.check(cuMemcpyDtoH(Pointer.to(h), info, (long) batch * Sizeof.INT), "cuMemcpyDtoH(info)");
+            rt.copyDtoH(h, 0, info, batch, "cusolver polar " + method + " " + g.shape(), "cuMemcpyDtoH(info)"); // sync, copy
             for (int b = 0; b < batch; b++) {
                 if (h[b] != 0) {
                     throw new Ortho4jException("cusolver polar " + method + ": info " + h[b] + " for matrix " + b + " ("
@@ -197,28 +197,28 @@ public final class CusolverSvdPolar implements AutoCloseable {
         }
     }
 
-    private void gesvdj(CUdeviceptr t, CUdeviceptr s, CUdeviceptr u, CUdeviceptr v, CUdeviceptr info, int batch, int mt,
+    private void gesvdj(DevicePointer t, DevicePointer s, DevicePointer u, DevicePointer v, DevicePointer info, int batch, int mt,
                         int k, long tk, long kk) {
         final int jobz = cusolverEigMode.CUSOLVER_EIG_MODE_VECTOR;
         gesvdjInfo params = new gesvdjInfo();
         checkSolver(JCusolverDn.cusolverDnCreateGesvdjInfo(params), "cusolverDnCreateGesvdjInfo");
-        CUdeviceptr work = null;
+        DevicePointer work = null;
         try {
             int[] lwork = new int[1];
             if (mt <= 32) {
-                checkSolver(JCusolverDn.cusolverDnSgesvdjBatched_bufferSize(solver, jobz, mt, k, t, mt, s, u, mt, v, k, lwork,
-                        params, batch), "cusolverDnSgesvdjBatched_bufferSize");
-                work = rt.scratch(Math.max(1L, lwork[0]) * Sizeof.FLOAT);
-                checkSolver(JCusolverDn.cusolverDnSgesvdjBatched(solver, jobz, mt, k, t, mt, s, u, mt, v, k, work, lwork[0],
-                        info, params, batch), "cusolverDnSgesvdjBatched");
+                checkSolver(JCusolverDn.cusolverDnSgesvdjBatched_bufferSize(solver, jobz, mt, k, off(t, 0), mt, off(s, 0),
+                        off(u, 0), mt, off(v, 0), k, lwork, params, batch), "cusolverDnSgesvdjBatched_bufferSize");
+                work = rt.scratch(Math.max(1L, lwork[0]) * Float.BYTES);
+                checkSolver(JCusolverDn.cusolverDnSgesvdjBatched(solver, jobz, mt, k, off(t, 0), mt, off(s, 0), off(u, 0), mt,
+                        off(v, 0), k, off(work, 0), lwork[0], device.pointer(info), params, batch), "cusolverDnSgesvdjBatched");
                 return;
             }
-            checkSolver(JCusolverDn.cusolverDnSgesvdj_bufferSize(solver, jobz, 1, mt, k, t, mt, s, u, mt, v, k, lwork, params),
-                    "cusolverDnSgesvdj_bufferSize");
-            work = rt.scratch(Math.max(1L, lwork[0]) * Sizeof.FLOAT);
+            checkSolver(JCusolverDn.cusolverDnSgesvdj_bufferSize(solver, jobz, 1, mt, k, off(t, 0), mt, off(s, 0), off(u, 0), mt,
+                    off(v, 0), k, lwork, params), "cusolverDnSgesvdj_bufferSize");
+            work = rt.scratch(Math.max(1L, lwork[0]) * Float.BYTES);
             for (int b = 0; b < batch; b++) {
                 checkSolver(JCusolverDn.cusolverDnSgesvdj(solver, jobz, 1, mt, k, off(t, b * tk), mt, off(s, (long) b * k),
-                        off(u, b * tk), mt, off(v, b * kk), k, work, lwork[0], info.withByteOffset((long) b * Sizeof.INT), params),
+                        off(u, b * tk), mt, off(v, b * kk), k, off(work, 0), lwork[0], infoAt(info, b), params),
                         "cusolverDnSgesvdj");
             }
         } finally {
@@ -230,16 +230,16 @@ public final class CusolverSvdPolar implements AutoCloseable {
         }
     }
 
-    private void gesvd(CUdeviceptr t, CUdeviceptr s, CUdeviceptr u, CUdeviceptr vt, CUdeviceptr info, int batch, int mt,
+    private void gesvd(DevicePointer t, DevicePointer s, DevicePointer u, DevicePointer vt, DevicePointer info, int batch, int mt,
                        int k, long tk, long kk) {
         int[] lwork = new int[1];
         checkSolver(JCusolverDn.cusolverDnSgesvd_bufferSize(solver, mt, k, lwork), "cusolverDnSgesvd_bufferSize");
-        CUdeviceptr work = rt.scratch(Math.max(1L, lwork[0]) * Sizeof.FLOAT);
+        DevicePointer work = rt.scratch(Math.max(1L, lwork[0]) * Float.BYTES);
         try {
             for (int b = 0; b < batch; b++) {
                 checkSolver(JCusolverDn.cusolverDnSgesvd(solver, 'S', 'S', mt, k, off(t, b * tk), mt, off(s, (long) b * k),
-                        off(u, b * tk), mt, off(vt, b * kk), k, work, lwork[0], new CUdeviceptr(),
-                        info.withByteOffset((long) b * Sizeof.INT)), "cusolverDnSgesvd");
+                        off(u, b * tk), mt, off(vt, b * kk), k, off(work, 0), lwork[0], device.pointer(DevicePointer.NULL),
+                        infoAt(info, b)), "cusolverDnSgesvd");
             }
         } finally {
             rt.synchronize("cusolver gesvd");
@@ -247,28 +247,30 @@ public final class CusolverSvdPolar implements AutoCloseable {
         }
     }
 
-    private void gesvdp(CUdeviceptr t, CUdeviceptr s, CUdeviceptr u, CUdeviceptr v, CUdeviceptr info, int batch, int mt,
+    private void gesvdp(DevicePointer t, DevicePointer s, DevicePointer u, DevicePointer v, DevicePointer info, int batch, int mt,
                         int k, long tk, long kk) {
         final int f32 = cudaDataType.CUDA_R_32F;
         final int jobz = cusolverEigMode.CUSOLVER_EIG_MODE_VECTOR;
         cusolverDnParams params = new cusolverDnParams();
         checkSolver(JCusolverDn.cusolverDnCreateParams(params), "cusolverDnCreateParams");
-        CUdeviceptr work = null;
-        Pointer host = new Pointer();
-        boolean hostAllocated = false;
+        DevicePointer work = null;
+        Pointer host = null;
         try {
             long[] dBytes = new long[1];
             long[] hBytes = new long[1];
-            checkSolver(JCusolverDn.cusolverDnXgesvdp_bufferSize(solver, params, jobz, 1, mt, k, f32, t, mt, f32, s, f32, u, mt,
-                    f32, v, k, f32, dBytes, hBytes), "cusolverDnXgesvdp_bufferSize");
+            checkSolver(JCusolverDn.cusolverDnXgesvdp_bufferSize(solver, params, jobz, 1, mt, k, f32, off(t, 0), mt, f32,
+                    off(s, 0), f32, off(u, 0), mt, f32, off(v, 0), k, f32, dBytes, hBytes), "cusolverDnXgesvdp_bufferSize");
             work = rt.scratch(Math.max(1L, dBytes[0]));
-            rt.check(cuMemAllocHost(host, Math.max(1L, hBytes[0])), "cuMemAllocHost(gesvdp host workspace)");
-            hostAllocated = true;
+            try {
+                host = device.allocateHost(Math.max(1L, hBytes[0]));
+            } catch (CudaDriverException e) {
+                throw rt.failed("cuMemAllocHost(gesvdp host workspace)", e);
+            }
             double[] errSigma = new double[1];
             for (int b = 0; b < batch; b++) {
                 checkSolver(JCusolverDn.cusolverDnXgesvdp(solver, params, jobz, 1, mt, k, f32, off(t, b * tk), mt, f32,
-                        off(s, (long) b * k), f32, off(u, b * tk), mt, f32, off(v, b * kk), k, f32, work, dBytes[0], host,
-                        hBytes[0], info.withByteOffset((long) b * Sizeof.INT), Pointer.to(errSigma)), "cusolverDnXgesvdp");
+                        off(s, (long) b * k), f32, off(u, b * tk), mt, f32, off(v, b * kk), k, f32, off(work, 0), dBytes[0],
+                        host, hBytes[0], infoAt(info, b), Pointer.to(errSigma)), "cusolverDnXgesvdp");
             }
         } finally {
             rt.synchronize("cusolver gesvdp");
@@ -276,14 +278,24 @@ public final class CusolverSvdPolar implements AutoCloseable {
             if (work != null) {
                 rt.release(work);
             }
-            if (hostAllocated) {
-                cuMemFreeHost(host);
+            if (host != null) {
+                try {
+                    device.freeHost(host);
+                } catch (CudaDriverException ignored) {
+                    // as cuMemFreeHost's status always was: nothing to do about it in a finally
+                }
             }
         }
     }
 
-    private static CUdeviceptr off(CUdeviceptr p, long floats) {
-        return p.withByteOffset(floats * Sizeof.FLOAT);
+    /** The cuSOLVER/cuBLAS handle of {@code floats} floats past {@code p}. */
+    private Pointer off(DevicePointer p, long floats) {
+        return device.pointer(p.plus(floats * Float.BYTES));
+    }
+
+    /** The handle of matrix {@code b}'s {@code info} word. */
+    private Pointer infoAt(DevicePointer info, int b) {
+        return device.pointer(info.plus((long) b * Integer.BYTES));
     }
 
     /** Destroys the handles (idempotent). */

@@ -61,9 +61,9 @@ final class KernelSignatures {
         TABLE.put(module + "/" + kernel, sig);
     }
 
-    /** The letter of one Java kernel argument: CUdeviceptr or null → p, Integer → i, Long → l, Float → f, Double → d. */
+    /** The letter of one kernel argument: DevicePointer or null → p, Integer → i, Long → l, Float → f, Double → d. */
     static char letter(Object a) {
-        if (a == null || a instanceof jcuda.driver.CUdeviceptr) {
+        if (a == null || a instanceof DevicePointer) {
             return 'p';
         } else if (a instanceof Integer) {
             return 'i';

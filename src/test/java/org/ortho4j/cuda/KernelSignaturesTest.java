@@ -17,7 +17,6 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -111,7 +110,7 @@ class KernelSignaturesTest {
 
     @Test
     void launchArgumentsAreCheckedAgainstTheTable() {
-        CUdeviceptr p = new CUdeviceptr();
+        DevicePointer p = new DevicePointer(0x7f0000001000L);
         KernelSignatures.check("newton_schulz", "ns_norm_partial", p, 5L, 3, p, p);
         KernelSignatures.check("lmo", "lmo_factors", null, 7L, 1.0, 2.0);
         // int where the kernel reads long long
@@ -123,5 +122,7 @@ class KernelSignaturesTest {
         assertThrows(IllegalStateException.class, () -> KernelSignatures.check("lmo", "lmo_scale", p, 4L));
         assertThrows(IllegalStateException.class, () -> KernelSignatures.check("lmo", "lmo_nope", p));
         assertFalse(KernelSignatures.TABLE.isEmpty());
+        // a derived pointer and the device null pointer are pointers too
+        KernelSignatures.check("newton_schulz", "ns_norm_partial", p.plus(64), 5L, 3, DevicePointer.NULL, null);
     }
 }
