@@ -67,6 +67,22 @@ public final class Context implements AutoCloseable {
         return new Context(new CpuBackend(), "auto: no CUDA (" + reason + "), using cpu");
     }
 
+    /**
+     * A context on the backend of an explicitly chosen provider, for alternative drivers (e.g. a CUDA backend on an
+     * emulated device) or a backend module that is not on the service path. No fallback: the provider runs or this
+     * fails.
+     *
+     * @throws BackendUnavailableException with the provider's reason when it cannot run here
+     */
+    public static Context create(BackendProvider provider) {
+        Objects.requireNonNull(provider, "provider");
+        String why = provider.unavailableReason();
+        if (why != null) {
+            throw new BackendUnavailableException(provider.kind().label() + " backend unavailable: " + why);
+        }
+        return new Context(provider.create(), "provider " + provider.getClass().getSimpleName() + " requested");
+    }
+
     /** A CPU context with {@code threads} worker threads. */
     public static Context cpu(int threads) {
         return new Context(new CpuBackend(threads), "cpu requested with " + threads + " threads");
