@@ -33,6 +33,13 @@ public final class CudaDriverException extends RuntimeException {
         this.call = call;
     }
 
+    /** The same, keeping what caused it (an emulator check's exception). */
+    public CudaDriverException(String call, int status, String detail, Throwable cause) {
+        super(call + ": " + detail, cause);
+        this.status = status;
+        this.call = call;
+    }
+
     /** The {@code CUresult} value. */
     public int status() {
         return status;
