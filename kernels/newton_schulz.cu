@@ -14,7 +14,9 @@
 // FP32 precision: the small path uses fp32 FMAs; the large path uses 3×TF32 (x = hi + lo, hi·hi + hi·lo + lo·hi)
 // on the tensor cores, about fp32 accuracy but not bitwise the CPU's fp32 products.
 // Normalisation: ‖G‖_F² is summed in double (fixed order, deterministic), denom = s·sqrt(·) + eps in double,
-// X0 = (float)((double)g / denom). A zero matrix gives X0 = 0 and stays 0.
+// inv = (float)(1 / denom) (0 when denom is 0: a zero matrix with eps = 0), X0 = g · inv in fp32 — exactly
+// CpuNewtonSchulz's X0. A zero matrix gives X0 = 0 and stays 0. g and out may be the same buffer (in-place
+// Newton–Schulz), so neither is __restrict__ and g is not read through the non-coherent path.
 //
 // Kernels (extern "C", 64-bit indexing for every element offset):
 //   ns_norm_partial / ns_norm_finalize  per-matrix Frobenius norm (double, two-stage, no atomics on the sum) and a
@@ -111,11 +113,15 @@ ns_norm_finalize(const double* __restrict__ partial, int chunks, int batch, doub
     denom[b] = s * sqrt(t) + eps;                              // s·‖G‖_F + eps
 }
 
+// 1 / denom as the fp32 factor X0 = g · inv uses, 0 for a zero denominator (CpuNewtonSchulz.inverseScale).
+__device__ __forceinline__ float ns_inverse(double denom) {
+    return denom > 0.0 ? (float)(1.0 / denom) : 0.0f;
+}
+
 // X0 = G / denom per matrix. transpose = 0: X has G's layout; transpose = 1: X = Gᵀ (cols × rows), used for tall G
-// so that X is wide. Grid-stride over the whole batch, 64-bit.
+// so that X is wide. Grid-stride over the whole batch, 64-bit. x may be g (the cuBLAS baseline scales in place).
 extern "C" __global__ void __launch_bounds__(256)
-ns_scale(const float* __restrict__ g, float* __restrict__ x, const double* __restrict__ denom, int batch,
-         int rows, int cols, int transpose) {
+ns_scale(const float* g, float* x, const double* __restrict__ denom, int batch, int rows, int cols, int transpose) {
     const bool tall = transpose != 0;
     const long long per = (long long)rows * cols;
     const long long total = per * batch;
@@ -126,7 +132,7 @@ ns_scale(const float* __restrict__ g, float* __restrict__ x, const double* __res
         const long long r = e - b * per;
         const long long i = r / n, k = r - i * n;              // X[i][k]
         const long long src = tall ? k * cols + i : i * cols + k;
-        x[e] = (float)((double)g[b * per + src] / denom[b]);   // X0 = G / (s‖G‖_F + eps)
+        x[e] = __fmul_rn(g[b * per + src], ns_inverse(denom[b]));   // X0 = G / (s‖G‖_F + eps)
     }
 }
 
@@ -149,9 +155,8 @@ __device__ __forceinline__ void tri_index(int p, int& ti, int& tj) {
 }
 
 template <int PREC>
-__device__ __forceinline__ void ns_small_body(const float* __restrict__ g, float* __restrict__ out,
-                                              const double* __restrict__ denom, const float* __restrict__ coef,
-                                              int steps, int rows, int cols) {
+__device__ __forceinline__ void ns_small_body(const float* g, float* out, const double* __restrict__ denom,
+                                              const float* __restrict__ coef, int steps, int rows, int cols) {
     extern __shared__ float smem[];
     const long long bidx = blockIdx.x;
     const int tid = threadIdx.x;
@@ -162,12 +167,12 @@ __device__ __forceinline__ void ns_small_body(const float* __restrict__ g, float
     float* A = smem + m * ldx;                                 // m × m, row stride lda (A, then B)
     const float* G = g + bidx * rows * cols;
     float* O = out + bidx * rows * cols;
-    const double d = denom[bidx];
+    const float inv = ns_inverse(denom[bidx]);
 
     for (int e = tid; e < m * n; e += SMALL_THREADS) {         // X0 = G / (s‖G‖_F + eps)
         const int i = e / n, k = e - i * n;
         const float v = tall ? G[(long long)k * cols + i] : G[(long long)i * cols + k];
-        X[i * ldx + k] = (float)((double)v / d);
+        X[i * ldx + k] = __fmul_rn(v, inv);
     }
     __syncthreads();
 
@@ -323,8 +328,8 @@ __device__ __forceinline__ void ns_small_body(const float* __restrict__ g, float
 
 #define NS_SMALL(NAME, PREC)                                                                                    \
     extern "C" __global__ void __launch_bounds__(SMALL_THREADS)                                                 \
-    NAME(const float* __restrict__ g, float* __restrict__ out, const double* __restrict__ denom,                \
-         const float* __restrict__ coef, int steps, int rows, int cols) {                                       \
+    NAME(const float* g, float* out, const double* __restrict__ denom, const float* __restrict__ coef,         \
+         int steps, int rows, int cols) {                                                                       \
         ns_small_body<PREC>(g, out, denom, coef, steps, rows, cols);                                            \
     }
 NS_SMALL(ns_small_fp32, PREC_FP32)

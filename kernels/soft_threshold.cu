@@ -1,8 +1,8 @@
 // soft_threshold.cu — ROOT's outlier split, fused with the Nesterov momentum update (ALGORITHMS.md §2).
 //
 // Math, per matrix of n = rows·cols elements:
-//   momentum form:  buf ← μ·buf + grad,  M = nesterov ? grad + μ·buf : buf     (float32, no FMA contraction,
-//                   exactly as Java evaluates fl(fl(μ·buf) + grad))
+//   momentum form:  buf ← μ·buf + grad,  M = nesterov ? grad + μ·buf : buf     (float32 fused multiply-adds,
+//                   one rounding each: __fmaf_rn here, Math.fma in CpuSoftThreshold — bitwise the same)
 //   plain form:     M = m
 //   ε = quantile(|M|, q) + 1e-9, torch.quantile's linear interpolation:
 //       pos = q·(n−1), k0 = ⌊pos⌋, k1 = ⌈pos⌉, ε = v(k0) + (v(k1) − v(k0))·(pos − k0) + 1e-9 (double, then float)
@@ -40,14 +40,15 @@ struct StState { unsigned long long prefix[2]; unsigned long long rank[2]; };
 __device__ __forceinline__ int st_shift(int pass) { return pass == 0 ? 21 : (pass == 1 ? 10 : 0); }
 __device__ __forceinline__ int st_bits(int pass) { return pass == 2 ? 10 : 11; }
 
-// M for element i: plain (buf == nullptr) or momentum; bnew receives the new buf value.
-__device__ __forceinline__ float st_value(const float* __restrict__ x, const float* __restrict__ buf, float mu,
+// M for element i: plain (buf == nullptr) or momentum; bnew receives the new buf value. buf is read with a plain
+// load: st_write updates it in the same launch, so the read-only (non-coherent, __ldg) path is not allowed for it.
+__device__ __forceinline__ float st_value(const float* __restrict__ x, const float* buf, float mu,
                                           int nesterov, long long i, float* bnew) {
     float g = __ldg(x + i);
     if (buf == nullptr) { *bnew = 0.0f; return g; }
-    float b = __fadd_rn(__fmul_rn(mu, __ldg(buf + i)), g);   // buf ← μ·buf + grad
+    float b = __fmaf_rn(mu, buf[i], g);                       // buf ← μ·buf + grad, one rounding (CpuSoftThreshold)
     *bnew = b;
-    return nesterov ? __fadd_rn(g, __fmul_rn(mu, b)) : b;      // M = grad + μ·buf  |  M = buf
+    return nesterov ? __fmaf_rn(mu, b, g) : b;                 // M = grad + μ·buf  |  M = buf
 }
 
 extern "C" __global__ void st_init(StState* state, unsigned* hist, int batch, long long k0, long long k1) {

@@ -197,12 +197,12 @@ public abstract class SoftThresholdContract extends BackendContract {
                     float[] o = new float[total];
                     float[] nb = new float[total];
                     float[] eps = momentum(grad, buf, batch, s[0], s[1], mu, nesterov, 0.9, b, o, nb);
-                    double muf = (float) mu;
+                    float muf = (float) mu;                                      // fma: one rounding (CpuSoftThreshold)
                     float[] m = new float[total];
                     for (int i = 0; i < total; i++) {
-                        float expectBuf = (float) (muf * buf[i] + grad[i]);
+                        float expectBuf = Math.fma(muf, buf[i], grad[i]);
                         assertEquals(expectBuf, nb[i], 0f, "buf at " + i);
-                        m[i] = nesterov ? (float) (muf * expectBuf + grad[i]) : expectBuf;
+                        m[i] = nesterov ? Math.fma(muf, expectBuf, grad[i]) : expectBuf;
                     }
                     int n = s[0] * s[1];
                     for (int k = 0; k < batch; k++) {

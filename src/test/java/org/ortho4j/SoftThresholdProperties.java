@@ -72,12 +72,12 @@ class SoftThresholdProperties {
             o.fill(Float.NaN);
             float[] eps = CTX.momentumSoftThreshold(g, bb, mu, nesterov, 0.9, b, o);
             float[] nb = bb.toArray();
-            double muf = (float) mu;
+            float muf = (float) mu;                                      // fma: one rounding (CpuSoftThreshold)
             float[] m = new float[total];
             for (int i = 0; i < total; i++) {
-                float expectBuf = (float) (muf * buf[i] + grad[i]);          // buf ← μ·buf + grad
+                float expectBuf = Math.fma(muf, buf[i], grad[i]);          // buf ← μ·buf + grad
                 assertEquals(expectBuf, nb[i], 0f);
-                m[i] = nesterov ? (float) (muf * expectBuf + grad[i]) : expectBuf;
+                m[i] = nesterov ? Math.fma(muf, expectBuf, grad[i]) : expectBuf;
             }
             float[] bs = b.toArray();
             float[] os = o.toArray();

@@ -42,6 +42,18 @@ public final class CpuBackend implements Backend {
         return ((CpuStorage) m.storage()).data;
     }
 
+    /**
+     * The exact polar factor of {@code batch} row-major {@code rows × cols} matrices computed on the host exactly as
+     * {@link #polar} does ({@code CpuPolar}: float64 Jacobi up to 128 per side, else float64 SVD), on the common
+     * fork-join pool. The CUDA backend's path for matrices its Jacobi kernel cannot hold when cuSOLVER is not
+     * available. {@code g} and {@code out} are distinct arrays of {@code batch·rows·cols} values.
+     *
+     * @throws org.ortho4j.NonFiniteInputException ("polar", "g", lowest bad matrix) before anything is written
+     */
+    public static void hostPolar(float[] g, float[] out, int batch, int rows, int cols) {
+        CpuPolar.run(ForkJoinPool.commonPool(), g, out, batch, rows, cols);
+    }
+
     @Override
     public BackendKind kind() {
         return BackendKind.CPU;

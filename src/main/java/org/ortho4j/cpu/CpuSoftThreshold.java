@@ -38,12 +38,13 @@ import org.ortho4j.NonFiniteInputException;
  *
  * <p>The momentum form first computes, per element, with {@code μf = (float) μ}:
  * <pre>
- * buf_i ← (float) ((double) μf · (double) buf_i + (double) grad_i)
- * M_i    = nesterov ? (float) ((double) μf · (double) buf_i + (double) grad_i)   (the new buf_i)
+ * buf_i ← fma(μf, buf_i, grad_i)          (float32 fused multiply-add: exact μf·buf_i + grad_i, rounded once)
+ * M_i    = nesterov ? fma(μf, buf_i, grad_i)   (with the new buf_i)
  *                   : buf_i
  * </pre>
- * The double product of two floats is exact, so a multiply-add in double gives the same result fused or not;
- * each line rounds once to double (the sum) and once to float. Then the split above runs on {@code M}.
+ * ({@link Math#fma(float, float, float)}; the CUDA kernel uses {@code __fmaf_rn}, so both round identically. An
+ * earlier double-precision form rounded twice, to double and to float, and the kernel's separate multiply and add
+ * differed from it in the last bit: found by the emulated-device contract.) Then the split above runs on {@code M}.
  * Should {@code μ·buf + grad} overflow float (inputs near {@code 3.4e38}), {@code M} is infinite and so are the
  * outputs; finite inputs below that range never produce a non-finite output.
  *
@@ -100,17 +101,17 @@ final class CpuSoftThreshold {
         if (bad >= 0) {
             throw new NonFiniteInputException("momentumSoftThreshold", "buf", bad);
         }
-        final double muf = (float) mu;                                // μf, widened: μf·buf is exact in double
+        final float muf = (float) mu;
         float[] eps = new float[batch];
         forEach(pool, batch, b -> {
             int off = b * n;
             float[] scratch = new float[n];
             // M is staged in base (it is overwritten by the split below, element by element after reading M_i).
             for (int i = 0; i < n; i++) {
-                double g = grad[off + i];
-                float nb = (float) (muf * buf[off + i] + g);           // buf ← μ·buf + grad
+                float g = grad[off + i];
+                float nb = Math.fma(muf, buf[off + i], g);             // buf ← μ·buf + grad, rounded once
                 buf[off + i] = nb;
-                float mi = nesterov ? (float) (muf * nb + g) : nb;     // M = grad + μ·buf  |  buf
+                float mi = nesterov ? Math.fma(muf, nb, g) : nb;       // M = grad + μ·buf  |  buf
                 base[off + i] = mi;
                 scratch[i] = Math.abs(mi);                             // a_i = |M_i|
             }

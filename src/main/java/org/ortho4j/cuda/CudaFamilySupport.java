@@ -11,7 +11,8 @@ import org.ortho4j.Ortho4jException;
  * <p>The flag protocol of {@code kernels/common.cuh}: a scratch array of {@code batch} ints (one bit per argument)
  * and one "any" int, zeroed before the first pass; checking passes set them, every kernel that writes an output
  * returns at once when "any" is set. After the stream is synchronised the launcher reads the flags and throws
- * {@link NonFiniteInputException} for the lowest flagged batch index, so outputs are never touched.
+ * {@link NonFiniteInputException} for the first bad argument's lowest flagged batch index (the CPU backend's
+ * order), so outputs are never touched.
  */
 final class CudaFamilySupport {
     /** Threads per block of the elementwise and reduction kernels. */
@@ -95,8 +96,9 @@ final class CudaFamilySupport {
         }
 
         /**
-         * Synchronises the stream (errors named after {@code op}) and throws for the lowest flagged matrix; the
-         * argument is the lowest set bit's name ({@code names[0]} for bit 1, {@code names[1]} for bit 2, …).
+         * Synchronises the stream (errors named after {@code op}) and throws as the CPU backend does: for the first
+         * argument, in argument order, that is non-finite in any matrix, naming its lowest such matrix; the argument
+         * of bit {@code 2^k} is {@code names[k]} (the last name for higher bits).
          */
         void syncAndThrow(String op, String... names) {
             int[] h = new int[batch + 1];
@@ -104,10 +106,24 @@ final class CudaFamilySupport {
             if (h[batch] == 0) {
                 return;
             }
+            // the CPU backend's order: the first argument (lowest bit) that is bad anywhere, then its lowest matrix
+            int all = 0;
             for (int b = 0; b < batch; b++) {
-                if (h[b] != 0) {
-                    int bit = Integer.numberOfTrailingZeros(h[b]);
-                    throw new NonFiniteInputException(op, names[Math.min(bit, names.length - 1)], b);
+                all |= h[b];
+            }
+            if (all != 0) {
+                int bit = Integer.numberOfTrailingZeros(all);
+                String name = names[Math.min(bit, names.length - 1)];
+                int same = 0;                                          // bits reported under the same name (ST's bit 4)
+                for (int k = 0; k < 32; k++) {
+                    if (names[Math.min(k, names.length - 1)].equals(name)) {
+                        same |= 1 << k;
+                    }
+                }
+                for (int b = 0; b < batch; b++) {
+                    if ((h[b] & same) != 0) {
+                        throw new NonFiniteInputException(op, name, b);
+                    }
                 }
             }
             throw new Ortho4jException(op + ": a non-finite value was reported but no matrix was flagged (kernel bug)");

@@ -20,8 +20,8 @@ import org.ortho4j.RotationGauge;
  * sizes above {@value #MAX_D} are refused with an {@link Ortho4jException} before anything runs.
  *
  * <p>Every input argument is checked for non-finite values first; a flagged batch raises
- * {@link org.ortho4j.NonFiniteInputException} for the lowest batch index (ties: argument order w1, w2, g1, g2) and no
- * output is written.
+ * {@link org.ortho4j.NonFiniteInputException} for the first bad argument in the order w1, w2, g1, g2 and its lowest
+ * bad matrix (as {@code CpuGauge}), and no output is written.
  */
 final class CudaGauge {
     private static final String MODULE = "gauge";

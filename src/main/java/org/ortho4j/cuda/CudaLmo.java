@@ -9,7 +9,9 @@ import static org.ortho4j.cuda.CudaFamilySupport.launch;
 import org.ortho4j.Lmo;
 import org.ortho4j.MatrixBatch;
 import org.ortho4j.Precision;
+import org.ortho4j.Ortho4jException;
 import org.ortho4j.Schedule;
+import org.ortho4j.cpu.CpuBackend;
 import org.ortho4j.spi.Backend;
 
 /**
@@ -24,18 +26,17 @@ import org.ortho4j.spi.Backend;
  *     as zero (float32 noise level; {@code CpuPolar} uses {@code 2⁻⁵²} in float64).</li>
  * <li>larger, when JCusolver loads: {@link CudaSolverPolar} ({@code cusolverDnDgesvdj} per matrix, float64,
  *     threshold {@code max(m,n)·2⁻⁵²·σ_max} as {@code CpuPolar}).</li>
- * <li>larger, without JCusolver: a float32 iteration through {@code backend.newtonSchulz}: Polar Express's five
- *     steps (scale 1.02, for normalised singular values in [1e-3, 1]) then {@value #CUBIC_STEPS} cubic
- *     Newton–Schulz steps {@code (1.5, −0.5, 0)}, which converge quadratically once σ is near 1. Expect
- *     ≈ 1e-5…1e-4 relative error for well-conditioned input (float32 products of size max(m,n)); singular values
- *     below ≈ 1e-3·‖G‖_F are not fully driven to 1, and exact zeros stay zero.</li>
+ * <li>larger, without JCusolver (or on a driver other than the native one, e.g. the emulated device): the exact
+ *     polar on the host, {@link CpuBackend#hostPolar} (float64 SVD, as the CPU backend), the matrices copied to
+ *     the host and back. Slower, but exact: an earlier float32 Newton–Schulz fallback (Polar Express then cubic
+ *     steps) left rank-deficient inputs 1e-3 away from a partial isometry, which the emulated polar contract
+ *     caught.</li>
  * </ul>
  * Every path checks the input for non-finite values first and writes nothing when it finds one.
  */
 final class CudaLmo {
     private static final String MODULE = "lmo";
     private static final int JACOBI_MAX_K = 128;
-    static final int CUBIC_STEPS = 10;
     private final CudaRuntime rt;
     private final Backend backend;
     private CudaSolverPolar solver;
@@ -168,23 +169,25 @@ final class CudaLmo {
             solver.polar(op, g, out, scale);
             return;
         }
-        backend.newtonSchulz(g, fallbackSchedule().resolve(m, n), Precision.FP32, out);
-        if (scale != 1.0f) {
-            launch(rt, MODULE, "lmo_scale", blocks(out.elements(), 4, MAX_GRID_X), 1, 1, THREADS, 1, 0,
-                    CudaRuntime.ptr(out), out.elements(), scale);
-        }
-        rt.synchronize(op);
+        hostPolar(op, g, out, scale);
     }
 
-    /** Polar Express's 5 steps (scale 1.02, eps 1e-6) then {@value #CUBIC_STEPS} cubic steps (1.5, −0.5, 0). */
-    static Schedule fallbackSchedule() {
-        Schedule.Coefficients pe = Schedule.polarExpress().resolve(1, 1);
-        double[][] t = new double[pe.steps() + CUBIC_STEPS][];
-        double[][] p = pe.triples();
-        for (int i = 0; i < t.length; i++) {
-            t[i] = i < p.length ? p[i] : new double[]{1.5, -0.5, 0.0};
+    /** {@code out = scale·polar(g)} computed on the host in float64 ({@link CpuBackend#hostPolar}); g is finite. */
+    private void hostPolar(String op, MatrixBatch g, MatrixBatch out, float scale) {
+        long elements = g.elements();
+        if (elements > Integer.MAX_VALUE - 8) {
+            throw new Ortho4jException(op + ": " + g.shape() + " is too large for the host polar path (no cuSOLVER here): "
+                    + elements + " elements; split the batch");
         }
-        return Schedule.of("exact-polar-fallback", t, pe.scale(), pe.eps(),
-                "Polar Express (Amsel et al. 2025) then cubic Newton–Schulz (1.5, −0.5, 0) to convergence");
+        float[] host = new float[(int) elements];
+        rt.copyDtoH(host, 0, CudaRuntime.ptr(g), host.length, op);
+        float[] q = new float[host.length];
+        CpuBackend.hostPolar(host, q, g.batch(), g.rows(), g.cols());
+        if (scale != 1.0f) {
+            for (int i = 0; i < q.length; i++) {
+                q[i] *= scale;
+            }
+        }
+        rt.copyHtoD(CudaRuntime.ptr(out), q, 0, q.length, "cuMemcpyHtoD(" + op + " result)");
     }
 }
