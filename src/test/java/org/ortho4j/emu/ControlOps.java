@@ -1,10 +1,11 @@
 package org.ortho4j.emu;
 
 /**
- * Control flow (PTX ISA §9.7.12: {@code bra}, {@code bra.uni}, {@code ret}, {@code exit}), block barriers
- * (§9.7.13.1 {@code bar.sync}/{@code barrier.sync}, {@code bar.red}), memory fences ({@code membar}, {@code fence}:
- * no-ops here, the emulator is sequentially consistent) and the warp collectives: §9.7.9.6 {@code shfl.sync},
- * §9.7.13.4 {@code vote.sync}, §9.7.14.5.14 {@code mma.sync.aligned}. The scheduler ({@link Launch}) gathers the
+ * Control flow (PTX ISA 9.0, "Control Flow Instructions": {@code bra}, {@code bra.uni}, {@code ret}, {@code exit}), block barriers
+ * ("Parallel Synchronization and Communication Instructions: bar, barrier"), memory fences ({@code membar}, {@code fence}:
+ * no-ops here, the emulator is sequentially consistent) and the warp collectives: {@code shfl.sync} ("Data Movement and Conversion Instructions"),
+ * {@code vote.sync} ("Parallel Synchronization and Communication"), {@code mma.sync.aligned} ("Warp Level Matrix
+ * Multiply-Accumulate Instructions"). The scheduler ({@link Launch}) gathers the
  * lanes of a collective and runs {@link #exec} once for all its members.
  */
 final class ControlOps {
@@ -121,7 +122,7 @@ final class ControlOps {
     static final int UP = 0, DOWN = 1, BFLY = 2, IDX = 3;
 
     /**
-     * {@code shfl.sync.mode.b32 d[|p], a, b, c, membermask} (§9.7.9.6): for each lane, {@code maxLane = (lane &
+     * {@code shfl.sync.mode.b32 d[|p], a, b, c, membermask} (ISA, shfl.sync "Semantics"): for each lane, {@code maxLane = (lane &
      * segmask) | (cval & ~segmask)}, {@code minLane = lane & segmask}; up: {@code j = lane − b}, valid if
      * {@code j ≥ maxLane}; down: {@code j = lane + b}, valid if {@code j ≤ maxLane}; bfly: {@code j = lane ^ b};
      * idx: {@code j = minLane | (b & ~segmask)}, valid if {@code j ≤ maxLane}; invalid → own lane; {@code d = a[j]},
@@ -248,7 +249,7 @@ final class ControlOps {
 
     /**
      * {@code mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32} and {@code ….m16n8k16.row.col.f32.bf16.bf16.f32}
-     * (§9.7.14.5.14): all 32 lanes execute it together; the fragments are gathered with {@link MmaFragments}'
+     * (ISA, "Multiply-and-Accumulate Instruction: mma"): all 32 lanes execute it together; the fragments are gathered with {@link MmaFragments}'
      * layouts, {@code D = A·B + C}. Products are exact in float64 (tf32·tf32 has 22 significant bits, bf16·bf16
      * 16); each element of D is {@code C} plus the K products summed in float64 in k order, rounded once to fp32.
      * The tensor cores' own accumulation order and rounding are not documented and not reproduced: results may

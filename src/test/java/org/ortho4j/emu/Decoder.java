@@ -298,7 +298,7 @@ final class Decoder {
         return r.index * 32;
     }
 
-    /** PTX ISA §4.5 "Constants": integer (decimal, hex, octal, binary, optional U), 0f/0d hex floats, decimal floats. */
+    /** PTX ISA "Syntax: Constants": integer (decimal, hex, octal, binary, optional U), 0f/0d hex floats, decimal floats. */
     static long literal(String tok, PType t) {
         String s = tok.trim();
         boolean neg = false;

@@ -24,6 +24,7 @@ public final class EmulatedCudaDriver implements CudaDriver {
     public static final long DEFAULT_CAPACITY = 4L << 30;
 
     private final long capacity;
+    private final java.util.Map<String, String> replaced;
     private volatile EmulatedDevice last;
 
     /** Used by {@code -Dortho4j.cuda.driver=emulator}. */
@@ -32,7 +33,22 @@ public final class EmulatedCudaDriver implements CudaDriver {
     }
 
     public EmulatedCudaDriver(long capacity) {
+        this(capacity, java.util.Map.of());
+    }
+
+    private EmulatedCudaDriver(long capacity, java.util.Map<String, String> replaced) {
         this.capacity = capacity;
+        this.replaced = replaced;
+    }
+
+    /**
+     * The same driver, but a module the backend loads as {@code file} (e.g. {@code newton_schulz.ptx}) is replaced by
+     * {@code ptx}: how the mutant tests run a broken variant of a shipped kernel through the whole backend.
+     */
+    public EmulatedCudaDriver withModule(String file, String ptx) {
+        java.util.Map<String, String> m = new java.util.HashMap<>(replaced);
+        m.put(file, ptx);
+        return new EmulatedCudaDriver(capacity, java.util.Map.copyOf(m));
     }
 
     @Override
@@ -58,7 +74,7 @@ public final class EmulatedCudaDriver implements CudaDriver {
         }
         EmulatedDevice d = new EmulatedDevice(capacity);
         last = d;
-        return new EmulatedCudaDevice(d);
+        return new EmulatedCudaDevice(d, replaced);
     }
 
     /** The device this driver opened last (statistics, step limit), or null. */
@@ -69,10 +85,12 @@ public final class EmulatedCudaDriver implements CudaDriver {
     /** The emulated device behind the seam; tests reach the interpreter's statistics through {@link #device()}. */
     public static final class EmulatedCudaDevice implements CudaDriver.Device {
         private final EmulatedDevice dev;
+        private final java.util.Map<String, String> replaced;
         private boolean closed;
 
-        EmulatedCudaDevice(EmulatedDevice dev) {
+        EmulatedCudaDevice(EmulatedDevice dev, java.util.Map<String, String> replaced) {
             this.dev = dev;
+            this.replaced = replaced;
         }
 
         public EmulatedDevice device() {
@@ -122,6 +140,7 @@ public final class EmulatedCudaDriver implements CudaDriver {
                         "the emulator runs PTX text only (this image is a fatbin/cubin)");
             }
             String file = moduleName(text);
+            text = replaced.getOrDefault(file, text);
             try {
                 return new EmulatedModule(dev, dev.load(file, text));
             } catch (EmulationException e) {

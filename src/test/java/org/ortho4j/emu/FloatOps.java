@@ -1,12 +1,12 @@
 package org.ortho4j.emu;
 
 /**
- * Floating-point arithmetic on {@code .f32} and {@code .f64} (PTX ISA §9.7.3 "Floating-Point Instructions": add,
+ * Floating-point arithmetic on {@code .f32} and {@code .f64} (PTX ISA 9.0, "Floating-Point Instructions": add,
  * sub, mul, fma, mad, div, abs, neg, min, max, rcp, sqrt). Round-to-nearest-even is Java's own float/double
  * arithmetic, and {@link Math#fma} rounds once, so the {@code .rn} forms are exact emulations; subnormals are kept
  * (no {@code .ftz}). {@code add}/{@code sub}/{@code mul} without a rounding modifier are run as {@code .rn}: ptxas
- * may contract such a pair into an FMA on the device (§9.7.3.1), so results can differ from the GPU in the last
- * bit there. {@code min}/{@code max} return the non-NaN operand when one is NaN (§9.7.3.10/11). {@code .sat}
+ * may contract such a pair into an FMA on the device ("Floating-Point Instructions: add", rounding modifiers), so results can differ from the GPU in the last
+ * bit there. {@code min}/{@code max} return the non-NaN operand when one is NaN ("min", "max"). {@code .sat}
  * clamps to [0, 1] (NaN to 0). Directed rounding ({@code .rz .rm .rp}), {@code .ftz} and {@code .approx} are not
  * emulated: the decoder refuses them.
  */

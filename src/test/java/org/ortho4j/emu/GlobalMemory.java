@@ -14,7 +14,7 @@ import java.util.Arrays;
  * <p>Per launch, every byte remembers the last thread that stored to it, the last that updated it atomically, and
  * whether it was read through the non-coherent path. A launch fails when two threads store to the same byte,
  * when one stores to a byte another updated atomically, when a byte is both written and read through
- * {@code ld.global.nc} (§9.7.9.9: the non-coherent path is only valid for data read-only for the kernel's
+ * {@code ld.global.nc} (ISA "ld.global.nc": the non-coherent path is only valid for data read-only for the kernel's
  * lifetime), and when a thread reads (plainly, not volatile or atomic) a byte that a thread of another block
  * stored in the same launch (no ordering between blocks).
  */

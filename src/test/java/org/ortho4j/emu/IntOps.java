@@ -1,11 +1,11 @@
 package org.ortho4j.emu;
 
 /**
- * Integer arithmetic (PTX ISA §9.7.1 "Integer Arithmetic Instructions": add, sub, mul, mad, div, rem, abs, neg,
- * min, max, popc, clz) and logic and shift (§9.7.8 "Logic and Shift Instructions": and, or, xor, not, cnot, shl,
+ * Integer arithmetic (PTX ISA 9.0, "Integer Arithmetic Instructions": add, sub, mul, mad, div, rem, abs, neg,
+ * min, max, popc, clz) and logic and shift ("Logic and Shift Instructions": and, or, xor, not, cnot, shl,
  * shr) on {@code .u/.s/.b} types of 16, 32 and 64 bits and on predicates. Wrap-around arithmetic in the
  * instruction's width; {@code .wide} and {@code .hi} use the double-width product; shift amounts are unsigned and
- * clamped to the width (§9.7.8.6/7); division by zero stops the launch (the ISA leaves the result unspecified).
+ * clamped to the width ("shl", "shr"); division by zero stops the launch (the ISA leaves the result unspecified).
  */
 final class IntOps {
     private IntOps() {
@@ -209,8 +209,8 @@ final class IntOps {
     }
 
     /**
-     * {@code bfe.type d, a, pos, len} (§9.7.1.15): the {@code len}-bit field of {@code a} at {@code pos}, sign-extended
-     * from its top bit for signed types; {@code bfi.bN d, f, b, pos, len} (§9.7.1.16): {@code b} with the field
+     * {@code bfe.type d, a, pos, len} (ISA "bfe"): the {@code len}-bit field of {@code a} at {@code pos}, sign-extended
+     * from its top bit for signed types; {@code bfi.bN d, f, b, pos, len} ("bfi"): {@code b} with the field
      * replaced by the low bits of {@code f}. {@code pos} and {@code len} use their low 8 bits; bits past the width are
      * not touched.
      */

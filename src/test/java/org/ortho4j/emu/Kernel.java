@@ -9,7 +9,7 @@ import java.util.List;
  * implement are still decoded; {@link #unsupported} lists what is missing and a launch refuses to run them.
  */
 final class Kernel {
-    // special registers (PTX ISA §10 "Special Registers"), at fixed register indices
+    // special registers (PTX ISA "Special Registers"), at fixed register indices
     static final int TID = 0;
     static final int NTID = 3;
     static final int CTAID = 6;

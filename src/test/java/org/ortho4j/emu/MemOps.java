@@ -1,10 +1,11 @@
 package org.ortho4j.emu;
 
 /**
- * Loads, stores and atomics (PTX ISA §9.7.9.8 {@code ld}, §9.7.9.9 {@code ld.global.nc}, §9.7.9.10 {@code st},
- * §9.7.13.5 {@code atom}, §9.7.13.6 {@code red}) on the global, shared and parameter state spaces, scalar or
+ * Loads, stores and atomics (PTX ISA 9.0, "Data Movement and Conversion Instructions":
+ * {@code ld}, {@code ld.global.nc}, {@code st}; "Parallel Synchronization and Communication Instructions": {@code atom},
+ * {@code red}) on the global, shared and parameter state spaces, scalar or
  * {@code .v2/.v4}. Addresses are {@code [reg]}, {@code [reg+imm]}, {@code [symbol+imm]} or {@code [imm]}; a load
- * into a register wider than its type sign- or zero-extends by the type (§9.7.9.8 "the destination register may be
+ * into a register wider than its type sign- or zero-extends by the type (ISA "ld": "the destination register may be
  * wider"). Memory-order qualifiers ({@code .relaxed}, {@code .acquire}, scopes) are accepted and need nothing: the
  * emulator runs one thread at a time, which is stronger than any of them.
  */
@@ -152,7 +153,7 @@ final class MemOps {
             }
         }
 
-        /** The new memory value from the old one (§9.7.13.5 semantics table). */
+        /** The new memory value from the old one (the ISA's atom semantics). */
         long apply(long oldRaw, long bRaw, long cRaw) {
             switch (t) {
                 case F32: {

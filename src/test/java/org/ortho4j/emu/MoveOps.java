@@ -1,10 +1,11 @@
 package org.ortho4j.emu;
 
 /**
- * Comparison and selection (PTX ISA §9.7.4? — "Comparison and Selection Instructions": {@code setp} with the
+ * Comparison and selection (PTX ISA 9.0, "Comparison and Selection Instructions": {@code setp} with the
  * integer, unsigned and floating-point comparison operators incl. the unordered ones and the optional
  * {@code .and/.or/.xor} combination with a third predicate; {@code selp}), and data movement and conversion
- * (§9.7.9: {@code mov} incl. vector packing/unpacking, §9.7.9.21 {@code cvt}, §9.7.9.22 {@code cvta}).
+ * ("Data Movement and Conversion Instructions": {@code mov} incl. vector packing/unpacking, {@code cvt},
+ * {@code cvta}).
  */
 final class MoveOps {
     private MoveOps() {
@@ -181,7 +182,7 @@ final class MoveOps {
         }
     }
 
-    /** {@code mov.bN d, {a, b, ...}}: parts packed low to high (§9.7.9.1, "packing"). */
+    /** {@code mov.bN d, {a, b, ...}}: parts packed low to high (ISA "mov", packing). */
     static final class Pack extends Op {
         final int d;
         final int[] parts;
@@ -253,7 +254,7 @@ final class MoveOps {
     }
 
     /**
-     * {@code cvt[.rnd][.sat].dtype.atype d, a} (§9.7.9.21): integer ↔ integer (extend by the source's signedness,
+     * {@code cvt[.rnd][.sat].dtype.atype d, a} (ISA "cvt"): integer ↔ integer (extend by the source's signedness,
      * truncate, or clamp with {@code .sat}); integer → float and float → narrower float with {@code .rn/.rz/.rm/.rp};
      * float → integer with {@code .rni/.rzi/.rmi/.rpi}, NaN → 0, clamped to the destination's range; float →
      * float with an integer rounding mode rounds to an integral value; {@code .bf16} destination rounds to nearest

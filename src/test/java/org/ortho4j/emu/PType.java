@@ -1,7 +1,7 @@
 package org.ortho4j.emu;
 
 /**
- * PTX fundamental types (PTX ISA §5.2.1 "Fundamental Types"): bit-size types {@code .b8–.b64}, unsigned
+ * PTX fundamental types (PTX ISA "Fundamental Types"): bit-size types {@code .b8–.b64}, unsigned
  * {@code .u8–.u64}, signed {@code .s8–.s64}, floating point {@code .f16 .bf16 .f32 .f64} and {@code .pred}.
  * Registers hold their value in the low {@link #bits} bits of a {@code long}, zero-extended; signed reads
  * sign-extend ({@link #read}).

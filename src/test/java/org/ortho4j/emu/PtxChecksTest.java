@@ -180,4 +180,36 @@ class PtxChecksTest {
         dev.free(a);
         fails(EmulationException.Kind.OUT_OF_BOUNDS, () -> dev.memset8(a, (byte) 0, 4), "in no live allocation");
     }
+
+    /** A divergent branch marked {@code .uni} (the loop branch of {@code diverge}, whose trip count is per lane). */
+    @Test
+    void nonUniformBraUni() {
+        String ptx = PtxInterpreterTest.resource("interp_cases.ptx");
+        int k = ptx.indexOf(".entry diverge(");
+        int at = ptx.indexOf("@%p3 bra \t$L__BB8_2;", k);
+        assertTrue(k > 0 && at > k, "diverge's loop branch not found");
+        String uni = ptx.substring(0, at) + "@%p3 bra.uni \t$L__BB8_2;" + ptx.substring(at + "@%p3 bra \t$L__BB8_2;".length());
+        EmulatedDevice d = new EmulatedDevice(1 << 20);
+        EmulatedDevice.Module m = d.load("interp_cases.ptx", uni);
+        long a = ints(d, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+                30, 31, 32);
+        long out = filled(d, 32 * 4, 0);
+        fails(EmulationException.Kind.DIVERGENT_UNIFORM_BRANCH, () -> d.launch(m, "diverge", grid(1), grid(32), 0, a, out),
+                "diverge", "bra.uni is not uniform", "take it", "do not");
+        long same = ints(d, new int[32]);                               // every lane 0 trips: uniform, fine
+        d.launch(m, "diverge", grid(1), grid(32), 0, same, out);
+    }
+
+    /** .maxntid of a shipped kernel ({@code ns_norm_partial}: 256) is enforced at launch. */
+    @Test
+    void maxntidIsEnforced() {
+        EmulatedDevice d = new EmulatedDevice(1 << 20);
+        EmulatedDevice.Module m = d.load("newton_schulz.ptx", KernelMutantsTest.shipped("newton_schulz"));
+        long g = floats(d, new float[64]);
+        long partial = filled(d, 8, 0);
+        long flags = filled(d, 4, 0);
+        fails(EmulationException.Kind.LAUNCH_LIMIT, () -> d.launch(m, "ns_norm_partial", grid(1), grid(512), 0, g, 64L, 1, partial, flags),
+                "512 threads per block exceed the kernel's .maxntid 256, 1, 1");
+        d.launch(m, "ns_norm_partial", grid(1), grid(256), 0, g, 64L, 1, partial, flags);
+    }
 }

@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A PTX module split into what the decoder needs (PTX ISA §4 "Syntax", §11 "Directives"): the {@code .version} and
+ * A PTX module split into what the decoder needs (PTX ISA "Syntax", "Directives"): the {@code .version} and
  * {@code .target}, module-scope shared-memory declarations ({@code .shared}, {@code .extern .shared}), and per
  * {@code .entry} its parameters, performance directives ({@code .maxntid}, {@code .reqntid}) and the body as a list
  * of statements — instructions, labels, declarations and the braces of nested scopes — each with its line number.

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * One block's shared memory (static variables, then the dynamic {@code .extern} area) with a shadow per byte for
- * the checks (PTX ISA §5.1.4 "Shared State Space"; races as in §8 "Memory Consistency Model": accesses from
+ * the checks (PTX ISA "Shared State Space"; races as in "Memory Consistency Model": accesses from
  * different threads not ordered by a barrier conflict when at least one writes and they are not both atomic).
  *
  * <p>Barrier intervals are numbered ({@link #epoch}); per byte the shadow keeps the interval and thread of the last
