@@ -1,341 +1,61 @@
 package org.ortho4j.cuda;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 import org.ortho4j.BackendKind;
 import org.ortho4j.Context;
-import org.ortho4j.Lmo;
-import org.ortho4j.MatrixBatch;
-import org.ortho4j.NonFiniteInputException;
-import org.ortho4j.Ortho4jException;
-import org.ortho4j.RotationGauge;
-import org.ortho4j.testing.TestMatrices;
-import org.ortho4j.testing.Tolerances;
 
 /**
- * The CUDA soft-threshold, LMO and gauge kernels against the CPU reference (and float64 SVD for the polar factor),
- * on fresh seeded inputs of awkward sizes, with outputs poisoned with NaN before every call. Needs a CUDA device.
+ * {@link CudaFamiliesBattery} on a real CUDA device at full sizes (batches of 512, 1024 × 1536, 300 × 301). Needs a
+ * CUDA device; the same battery runs on the emulated device at smaller sizes in {@link EmulatedFamiliesVsCpuTest}.
  */
-class CudaFamiliesVsCpuTest {
-    private static Context gpu;
-    private static Context cpu;
-
-    @BeforeAll
-    static void open() {
-        gpu = Context.create(BackendKind.CUDA);
-        cpu = Context.create(BackendKind.CPU);
+class CudaFamiliesVsCpuTest extends CudaFamiliesBattery {
+    @Override
+    protected Context openDevice() {
+        return Context.create(BackendKind.CUDA);
     }
 
-    @AfterAll
-    static void close() {
-        gpu.close();
-        cpu.close();
+    @Override
+    protected Stream<Arguments> softThresholdCases() {
+        return csv("1,1,1,0.9", "1,1,1,0", "3,7,5,0.9", "2,97,131,0.9", "512,8,8,0.9", "5,64,1,0.85", "4,13,17,0", "4,13,17,1",
+                "1,1024,1536,0.9", "7,31,37,0.5");
     }
 
-    private static Random rng(long salt) {
-        return new Random(TestMatrices.SEED ^ salt);
+    @Override
+    protected Stream<Arguments> momentumCases() {
+        return csv("1,1,1,true", "3,7,5,false", "2,97,131,true", "64,16,16,false", "1,255,257,true");
     }
 
-    /** ‖a − b‖_F / max(‖b‖_F, tiny); every a must be finite (catches unwritten NaN-poisoned outputs). */
-    private static double rel(float[] a, float[] b) {
-        assertEquals(b.length, a.length);
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < a.length; i++) {
-            assertTrue(Float.isFinite(a[i]), "element " + i + " not written or not finite: " + a[i]);
-            double d = (double) a[i] - b[i];
-            num += d * d;
-            den += (double) b[i] * b[i];
-        }
-        return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
+    @Override
+    protected Stream<Arguments> polarCases() {
+        return csv("1,1,1", "3,7,5", "3,5,7", "2,64,64", "2,128,128", "3,128,31", "2,97,128", "512,16,16", "1,64,512",
+                "1,200,150", "1,300,301");
     }
 
-    private static MatrixBatch poisoned(Context c, int batch, int rows, int cols) {
-        MatrixBatch m = c.allocate(batch, rows, cols);
-        m.fill(Float.NaN);
-        return m;
+    @Override
+    protected Stream<Arguments> lmoCases() {
+        return csv("SPECTRAL,HIDDEN", "SPECTRAL,INPUT", "COLNORM,HIDDEN", "COLNORM,INPUT", "ROWNORM,OUTPUT", "ROWNORM,INPUT",
+                "SIGN,HIDDEN", "SIGN,INPUT", "BIAS,HIDDEN");
     }
 
-    // ------------------------------------------------------------------ soft-threshold
-
-    @ParameterizedTest
-    @CsvSource({"1,1,1,0.9", "1,1,1,0", "3,7,5,0.9", "2,97,131,0.9", "512,8,8,0.9", "5,64,1,0.85", "4,13,17,0", "4,13,17,1",
-            "1,1024,1536,0.9", "7,31,37,0.5"})
-    void softThresholdMatchesCpu(int batch, int rows, int cols, double q) {
-        float[] data = TestMatrices.gaussian(rng(batch * 31L + rows), batch * rows * cols);
-        checkSoftThreshold(data, batch, rows, cols, q);
+    @Override
+    protected int[][] lmoShapes() {
+        return new int[][]{{1, 1, 1}, {3, 7, 5}, {2, 5, 130}, {4, 129, 3}, {1, 1, 257}};
     }
 
-    @ParameterizedTest
-    @CsvSource({"0", "0.9", "1", "0.37"})
-    void softThresholdWithTiesMatchesCpu(double q) {
-        int batch = 3;
-        int rows = 17;
-        int cols = 19;
-        Random r = rng(77);
-        float[] data = new float[batch * rows * cols];
-        for (int i = 0; i < data.length; i++) {
-            data[i] = r.nextInt(7) - 3;   // heavy ties, zeros included
-        }
-        checkSoftThreshold(data, batch, rows, cols, q);
+    @Override
+    protected Stream<Arguments> rotationCases() {
+        return csv("QK,4,4,NONE,16,40", "QK,4,2,NONE,64,96", "QK,2,1,NONE,128,130", "QK,3,3,INTERLEAVED,64,37",
+                "QK,4,2,HALF,128,64", "VO,4,4,NONE,16,40", "VO,4,2,NONE,64,96", "VO,2,2,NONE,128,129", "QK,1,1,NONE,5,9");
     }
 
-    private static void checkSoftThreshold(float[] data, int batch, int rows, int cols, double q) {
-        try (MatrixBatch mg = gpu.upload(data, batch, rows, cols); MatrixBatch bg = poisoned(gpu, batch, rows, cols);
-             MatrixBatch og = poisoned(gpu, batch, rows, cols); MatrixBatch mc = cpu.upload(data, batch, rows, cols);
-             MatrixBatch bc = cpu.allocate(batch, rows, cols); MatrixBatch oc = cpu.allocate(batch, rows, cols)) {
-            float[] eg = gpu.softThreshold(mg, q, bg, og);
-            float[] ec = cpu.softThreshold(mc, q, bc, oc);
-            for (int b = 0; b < batch; b++) {
-                assertEquals(ec[b], eg[b], Math.abs(ec[b]) * 1e-6 + 1e-12, "eps of matrix " + b);
-            }
-            assertTrue(rel(bg.toArray(), bc.toArray()) <= Tolerances.ELEMENTWISE, "base");
-            assertTrue(rel(og.toArray(), oc.toArray()) <= Tolerances.ELEMENTWISE * 10 + 1e-30 || max(oc.toArray()) == 0, "outlier");
-            assertArrayEquals(data, mg.toArray(), "input modified");
-        }
+    @Override
+    protected int rotationBatch() {
+        return 2;
     }
 
-    private static double max(float[] a) {
-        double m = 0;
-        for (float v : a) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
-    }
-
-    @ParameterizedTest
-    @CsvSource({"1,1,1,true", "3,7,5,false", "2,97,131,true", "64,16,16,false", "1,255,257,true"})
-    void momentumSoftThresholdMatchesCpu(int batch, int rows, int cols, boolean nesterov) {
-        Random r = rng(rows * 7L + cols);
-        float[] grad = TestMatrices.gaussian(r, batch * rows * cols);
-        float[] buf = TestMatrices.gaussian(r, batch * rows * cols);
-        try (MatrixBatch gg = gpu.upload(grad, batch, rows, cols); MatrixBatch ug = gpu.upload(buf, batch, rows, cols);
-             MatrixBatch bg = poisoned(gpu, batch, rows, cols); MatrixBatch og = poisoned(gpu, batch, rows, cols);
-             MatrixBatch gc = cpu.upload(grad, batch, rows, cols); MatrixBatch uc = cpu.upload(buf, batch, rows, cols);
-             MatrixBatch bc = cpu.allocate(batch, rows, cols); MatrixBatch oc = cpu.allocate(batch, rows, cols)) {
-            float[] eg = gpu.momentumSoftThreshold(gg, ug, 0.9, nesterov, 0.9, bg, og);
-            float[] ec = cpu.momentumSoftThreshold(gc, uc, 0.9, nesterov, 0.9, bc, oc);
-            for (int b = 0; b < batch; b++) {
-                assertEquals(ec[b], eg[b], Math.abs(ec[b]) * 1e-6, "eps of matrix " + b);
-            }
-            assertTrue(rel(ug.toArray(), uc.toArray()) <= Tolerances.ELEMENTWISE, "buf");
-            assertTrue(rel(bg.toArray(), bc.toArray()) <= Tolerances.ELEMENTWISE, "base");
-            assertTrue(rel(og.toArray(), oc.toArray()) <= 1e-5, "outlier");
-        }
-    }
-
-    @Test
-    void softThresholdNonFiniteThrowsAndWritesNothing() {
-        int batch = 5;
-        int rows = 9;
-        int cols = 11;
-        Random r = rng(5);
-        float[] grad = TestMatrices.gaussian(r, batch * rows * cols);
-        float[] buf = TestMatrices.gaussian(r, batch * rows * cols);
-        buf[3 * rows * cols + 17] = Float.POSITIVE_INFINITY;
-        grad[4 * rows * cols] = Float.NaN;
-        try (MatrixBatch gg = gpu.upload(grad, batch, rows, cols); MatrixBatch ug = gpu.upload(buf, batch, rows, cols);
-             MatrixBatch bg = poisoned(gpu, batch, rows, cols); MatrixBatch og = poisoned(gpu, batch, rows, cols)) {
-            NonFiniteInputException e = assertThrows(NonFiniteInputException.class,
-                    () -> gpu.momentumSoftThreshold(gg, ug, 0.9, true, 0.9, bg, og));
-            assertEquals(3, e.batchIndex());
-            assertEquals("buf", e.argument());
-            assertArrayEquals(buf, ug.toArray(), "buf was modified");
-            for (float v : bg.toArray()) {
-                assertTrue(Float.isNaN(v), "base was written");
-            }
-            for (float v : og.toArray()) {
-                assertTrue(Float.isNaN(v), "outlier was written");
-            }
-            NonFiniteInputException e2 = assertThrows(NonFiniteInputException.class, () -> gpu.softThreshold(gg, 0.5, bg, og));
-            assertEquals(4, e2.batchIndex());
-        }
-    }
-
-    // ------------------------------------------------------------------ polar and LMOs
-
-    @ParameterizedTest
-    @CsvSource({"1,1,1", "3,7,5", "3,5,7", "2,64,64", "2,128,128", "3,128,31", "2,97,128", "512,16,16", "1,64,512",
-            "1,200,150", "1,300,301"})
-    void polarMatchesFloat64Svd(int batch, int rows, int cols) {
-        Random r = rng(rows * 1000L + cols);
-        float[] data = new float[batch * rows * cols];
-        for (int b = 0; b < batch; b++) {
-            float[] one = TestMatrices.withSpectrum(r, rows, cols, TestMatrices.conditioned(rows, cols, 10));
-            System.arraycopy(one, 0, data, b * rows * cols, one.length);
-        }
-        try (MatrixBatch g = gpu.upload(data, batch, rows, cols); MatrixBatch out = poisoned(gpu, batch, rows, cols)) {
-            gpu.polar(g, out);
-            float[] q = out.toArray();
-            for (int b = 0; b < batch; b++) {
-                double[] ref = TestMatrices.polar64(data, b * rows * cols, rows, cols);
-                float[] qb = java.util.Arrays.copyOfRange(q, b * rows * cols, (b + 1) * rows * cols);
-                double err = rel(qb, TestMatrices.toFloat(ref));
-                assertTrue(err <= Tolerances.POLAR_VS_SVD, "matrix " + b + " of " + rows + "x" + cols + ": " + err);
-            }
-        }
-    }
-
-    @Test
-    void polarOfZeroIsZeroAndInPlaceWorks() {
-        try (MatrixBatch z = gpu.upload(new float[2 * 6 * 4], 2, 6, 4)) {
-            gpu.polar(z, z);
-            for (float v : z.toArray()) {
-                assertEquals(0f, v);
-            }
-        }
-    }
-
-    @ParameterizedTest
-    @CsvSource({"SPECTRAL,HIDDEN", "SPECTRAL,INPUT", "COLNORM,HIDDEN", "COLNORM,INPUT", "ROWNORM,OUTPUT", "ROWNORM,INPUT",
-            "SIGN,HIDDEN", "SIGN,INPUT", "BIAS,HIDDEN"})
-    void lmoMatchesCpu(Lmo.Norm norm, Lmo.Layer layer) {
-        int[][] shapes = {{1, 1, 1}, {3, 7, 5}, {2, 5, 130}, {4, 129, 3}, {1, 1, 257}};
-        for (int[] s : shapes) {
-            float[] data = TestMatrices.gaussian(rng(s[1] * 13L + s[2]), s[0] * s[1] * s[2]);
-            if (norm == Lmo.Norm.SIGN) {
-                data[0] = 0f;
-            }
-            Lmo lmo = Lmo.of(norm, layer);
-            try (MatrixBatch dg = gpu.upload(data, s[0], s[1], s[2]); MatrixBatch og = poisoned(gpu, s[0], s[1], s[2]);
-                 MatrixBatch dc = cpu.upload(data, s[0], s[1], s[2]); MatrixBatch oc = cpu.allocate(s[0], s[1], s[2])) {
-                gpu.lmo(lmo, dg, og);
-                cpu.lmo(lmo, dc, oc);
-                double tol = norm == Lmo.Norm.SPECTRAL ? 2e-5 : Tolerances.ELEMENTWISE;
-                double err = rel(og.toArray(), oc.toArray());
-                assertTrue(err <= tol, lmo + " " + s[0] + "x" + s[1] + "x" + s[2] + ": " + err);
-            }
-        }
-    }
-
-    @Test
-    void lmoNonFiniteThrowsWithIndex() {
-        float[] data = TestMatrices.gaussian(rng(9), 4 * 6 * 6);
-        data[2 * 36 + 5] = Float.NaN;
-        for (Lmo.Norm norm : Lmo.Norm.values()) {
-            try (MatrixBatch d = gpu.upload(data, 4, 6, 6); MatrixBatch out = poisoned(gpu, 4, 6, 6)) {
-                NonFiniteInputException e = assertThrows(NonFiniteInputException.class, () -> gpu.lmo(Lmo.of(norm, Lmo.Layer.HIDDEN), d, out));
-                assertEquals(2, e.batchIndex(), norm.toString());
-                for (float v : out.toArray()) {
-                    assertTrue(Float.isNaN(v), norm + ": output was written");
-                }
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ gauges
-
-    @ParameterizedTest
-    @CsvSource({"QK,4,4,NONE,16,40", "QK,4,2,NONE,64,96", "QK,2,1,NONE,128,130", "QK,3,3,INTERLEAVED,64,37",
-            "QK,4,2,HALF,128,64", "VO,4,4,NONE,16,40", "VO,4,2,NONE,64,96", "VO,2,2,NONE,128,129", "QK,1,1,NONE,5,9"})
-    void rotationGaugeMatchesCpu(RotationGauge.Pair pair, int heads, int kv, RotationGauge.Rope rope, int d, int width) {
-        RotationGauge gauge = RotationGauge.grouped(pair, heads, kv, rope);
-        int batch = 2;
-        int r1 = pair == RotationGauge.Pair.QK ? heads * d : kv * d;
-        int c1 = width;
-        int r2 = pair == RotationGauge.Pair.QK ? kv * d : width;
-        int c2 = pair == RotationGauge.Pair.QK ? width : heads * d;
-        Random r = rng(d * 7L + width + heads);
-        float[] w1 = TestMatrices.gaussian(r, batch * r1 * c1);
-        float[] w2 = TestMatrices.gaussian(r, batch * r2 * c2);
-        float[] g1 = TestMatrices.gaussian(r, batch * r1 * c1);
-        float[] g2 = TestMatrices.gaussian(r, batch * r2 * c2);
-        float[][] hg = runRotation(gpu, gauge, batch, r1, c1, r2, c2, w1, w2, g1, g2);
-        float[][] hc = runRotation(cpu, gauge, batch, r1, c1, r2, c2, w1, w2, g1, g2);
-        assertTrue(rel(hg[0], hc[0]) <= Tolerances.GAUGE_VS_LSQ, "h1 " + gauge);
-        assertTrue(rel(hg[1], hc[1]) <= Tolerances.GAUGE_VS_LSQ, "h2 " + gauge);
-    }
-
-    private static float[][] runRotation(Context c, RotationGauge gauge, int batch, int r1, int c1, int r2, int c2,
-                                         float[] w1, float[] w2, float[] g1, float[] g2) {
-        try (MatrixBatch a = c.upload(w1, batch, r1, c1); MatrixBatch b = c.upload(w2, batch, r2, c2);
-             MatrixBatch ga = c.upload(g1, batch, r1, c1); MatrixBatch gb = c.upload(g2, batch, r2, c2);
-             MatrixBatch ha = poisoned(c, batch, r1, c1); MatrixBatch hb = poisoned(c, batch, r2, c2)) {
-            c.gaugeRotation(gauge, a, b, ga, gb, ha, hb);
-            return new float[][]{ha.toArray(), hb.toArray()};
-        }
-    }
-
-    @Test
-    void fullRotationAboveHeadLimitIsRefusedAndContextStaysUsable() {
-        RotationGauge gauge = RotationGauge.of(RotationGauge.Pair.QK, 1, RotationGauge.Rope.NONE);
-        int d = 130;
-        int width = 8;
-        float[] w = TestMatrices.gaussian(rng(130), d * width);
-        try (MatrixBatch a = gpu.upload(w, 1, d, width); MatrixBatch b = gpu.upload(w, 1, d, width);
-             MatrixBatch ga = gpu.upload(w, 1, d, width); MatrixBatch gb = gpu.upload(w, 1, d, width);
-             MatrixBatch ha = poisoned(gpu, 1, d, width); MatrixBatch hb = poisoned(gpu, 1, d, width)) {
-            Ortho4jException e = assertThrows(Ortho4jException.class, () -> gpu.gaugeRotation(gauge, a, b, ga, gb, ha, hb));
-            assertTrue(e.getMessage().contains("128"), e.getMessage());
-            assertFalse(e instanceof NonFiniteInputException);
-            gpu.gaugeLogitShift(ga, ha);   // still usable
-            assertTrue(rel(ha.toArray(), cpuLogitShift(w, 1, d, width)) <= Tolerances.ELEMENTWISE);
-        }
-    }
-
-    private static float[] cpuLogitShift(float[] g, int batch, int rows, int cols) {
-        try (MatrixBatch a = cpu.upload(g, batch, rows, cols); MatrixBatch h = cpu.allocate(batch, rows, cols)) {
-            cpu.gaugeLogitShift(a, h);
-            return h.toArray();
-        }
-    }
-
-    @ParameterizedTest
-    @CsvSource({"1,1,1,1", "2,7,5,3", "3,64,33,130", "1,300,128,17"})
-    void scalingAndLogitShiftMatchCpu(int batch, int k, int d1, int d2) {
-        Random r = rng(k * 3L + d1 + d2);
-        float[] w1 = TestMatrices.gaussian(r, batch * k * d1);
-        float[] w2 = TestMatrices.gaussian(r, batch * d2 * k);
-        float[] g1 = TestMatrices.gaussian(r, batch * k * d1);
-        float[] g2 = TestMatrices.gaussian(r, batch * d2 * k);
-        float[][] out = new float[2][];
-        for (Context c : new Context[]{gpu, cpu}) {
-            try (MatrixBatch a = c.upload(w1, batch, k, d1); MatrixBatch b = c.upload(w2, batch, d2, k);
-                 MatrixBatch ga = c.upload(g1, batch, k, d1); MatrixBatch gb = c.upload(g2, batch, d2, k);
-                 MatrixBatch ha = poisoned(c, batch, k, d1); MatrixBatch hb = poisoned(c, batch, d2, k)) {
-                c.gaugeScaling(a, b, ga, gb, ha, hb);
-                float[] h = new float[(int) (ha.elements() + hb.elements())];
-                System.arraycopy(ha.toArray(), 0, h, 0, (int) ha.elements());
-                System.arraycopy(hb.toArray(), 0, h, (int) ha.elements(), (int) hb.elements());
-                out[c == gpu ? 0 : 1] = h;
-            }
-        }
-        assertTrue(rel(out[0], out[1]) <= Tolerances.ELEMENTWISE * 10);
-        try (MatrixBatch a = gpu.upload(g2, batch, d2, k); MatrixBatch h = poisoned(gpu, batch, d2, k)) {
-            gpu.gaugeLogitShift(a, h);
-            assertTrue(rel(h.toArray(), cpuLogitShift(g2, batch, d2, k)) <= Tolerances.ELEMENTWISE * 10);
-        }
-    }
-
-    @Test
-    void gaugeNonFiniteThrowsWithIndexAndArgument() {
-        RotationGauge gauge = RotationGauge.of(RotationGauge.Pair.QK, 2, RotationGauge.Rope.NONE);
-        int batch = 3;
-        int d = 8;
-        int width = 12;
-        Random r = rng(3);
-        float[] w1 = TestMatrices.gaussian(r, batch * 2 * d * width);
-        float[] g2 = TestMatrices.gaussian(r, batch * 2 * d * width);
-        g2[2 * 2 * d * width + 5] = Float.NEGATIVE_INFINITY;
-        try (MatrixBatch a = gpu.upload(w1, batch, 2 * d, width); MatrixBatch b = gpu.upload(w1, batch, 2 * d, width);
-             MatrixBatch ga = gpu.upload(w1, batch, 2 * d, width); MatrixBatch gb = gpu.upload(g2, batch, 2 * d, width);
-             MatrixBatch ha = poisoned(gpu, batch, 2 * d, width); MatrixBatch hb = poisoned(gpu, batch, 2 * d, width)) {
-            NonFiniteInputException e = assertThrows(NonFiniteInputException.class, () -> gpu.gaugeRotation(gauge, a, b, ga, gb, ha, hb));
-            assertEquals(2, e.batchIndex());
-            assertEquals("g2", e.argument());
-            for (float v : ha.toArray()) {
-                assertTrue(Float.isNaN(v), "h1 was written");
-            }
-        }
+    @Override
+    protected Stream<Arguments> scalingCases() {
+        return csv("1,1,1,1", "2,7,5,3", "3,64,33,130", "1,300,128,17");
     }
 }
