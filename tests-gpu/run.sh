@@ -4,7 +4,7 @@
 # the portable JRE and the CUDA 13 forwarders (docs/GPU-MACHINE.md), writing everything into one folder
 # .gpu/results/<UTC time>/ (tests.txt, junit/, peer.json, jmh.json, jmh-polar.json, work.jsonl, summary.json,
 # REPORT.md, plots) and tests-gpu/results/latest.json; bench/REPORT.md and bench/results/ are regenerated from it.
-# Env: ORTHO4J_TESTS=all runs every test class (default: the org.ortho4j.cuda package); ORTHO4J_SKIP_TESTS=1;
+# Env: ORTHO4J_TESTS=all runs every test class (default: the org.ortho4j.cuda package but its Emulated* classes); ORTHO4J_SKIP_TESTS=1;
 # JMH_ARGS replaces the benchmark selection and settings of the main JMH run (default: the GPU benchmarks except
 # polar, short); JMH_POLAR_ARGS likewise for the polar run; ORTHO4J_SKIP_JMH=1 skips both; ORTHO4J_SKIP_PEER=1 skips
 # the peer; ORTHO4J_PEER_ARGS (default --quick). The whole default run is sized for about 8 minutes on an H100.
@@ -21,7 +21,8 @@ cp "$here/COMMIT" "$res/commit.txt"; cp "$here/KERNELS_SHA256" "$res/kernels_sha
 { nvidia-smi; nvidia-smi --query-gpu=name,driver_version,compute_cap,memory.total --format=csv; } > "$res/nvidia-smi.txt" 2>&1
 echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" > "$res/env.txt"
 cp="$here/ortho4j.jar:$here/test-classes:$here/lib/*:$here/tools/junit-platform-console-standalone.jar"
-sel=(--scan-class-path "$here/test-classes" --include-package org.ortho4j.cuda)
+# the emulated-device batteries (Emulated*) run in plain `mvn test` on the CPU: not here, in the GPU's minutes
+sel=(--scan-class-path "$here/test-classes" --include-package org.ortho4j.cuda --exclude-classname '.*\.Emulated[^.]*$')
 [[ ${ORTHO4J_TESTS:-} == all ]] && sel=(--scan-class-path "$here/test-classes")
 if [[ -z ${ORTHO4J_SKIP_TESTS:-} ]]; then
   "$java" -Djava.library.path="$here/compat" -cp "$cp" org.junit.platform.console.ConsoleLauncher execute \

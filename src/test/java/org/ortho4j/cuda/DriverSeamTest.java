@@ -84,10 +84,20 @@ class DriverSeamTest {
     void emulatorNamesTheEmulatedDriver() {
         CudaBackendProvider[] p = new CudaBackendProvider[1];
         withProperty(CudaBackendProvider.DRIVER_PROPERTY, "emulator", () -> p[0] = new CudaBackendProvider());
-        if (p[0].driver() == null) {           // not on this class path (yet): the reason names the class
-            assertTrue(p[0].unavailableReason().contains(CudaBackendProvider.EMULATOR), p[0].unavailableReason());
-        } else {
-            assertEquals(CudaBackendProvider.EMULATOR, p[0].driver().getClass().getName());
+        assertTrue(p[0].driver() != null, "the emulator is on the test class path: " + p[0].unavailableReason());
+        assertEquals(CudaBackendProvider.EMULATOR, p[0].driver().getClass().getName());
+        assertEquals(null, p[0].unavailableReason());
+    }
+
+    /** cuBLAS and cuSOLVER cannot be emulated: on the emulated device the baselines say so and do not start. */
+    @Test
+    void vendorBaselinesAreUnavailableOnTheEmulatedDevice() {
+        try (org.ortho4j.Context c = org.ortho4j.emu.EmulatedCuda.context()) {
+            String blas = CublasNewtonSchulz.unavailableReason(c);
+            String solver = CusolverSvdPolar.unavailableReason(c);
+            assertTrue(blas != null && blas.contains("native CUDA driver") && blas.contains("emulator"), blas);
+            assertTrue(solver != null && solver.contains("native CUDA driver"), solver);
+            assertThrows(org.ortho4j.BackendUnavailableException.class, () -> CublasNewtonSchulz.create(c));
         }
     }
 
