@@ -226,6 +226,14 @@ public final class Schedule {
      * {@code interpolate} ({@code nearest}: shapes not listed take the nearest listed one, see {@link #resolve});
      * data lines are {@code MIN MAX STEP a b c} where MIN/MAX may be {@code *} (any shape) and STEP may be
      * {@code *} (every step of the default 5).
+     *
+     * @throws IllegalArgumentException for a malformed table (a message naming {@code origin}, and the line where
+     *                                  there is one): an unknown directive, a row that is not six fields, a number that
+     *                                  does not parse, a shape that is not positive, steps out of order, a non-finite
+     *                                  coefficient, a scale that is not positive and finite, an eps that is not
+     *                                  {@code ≥ 0} and finite, an unknown fallback, or neither a {@code * *} row nor a
+     *                                  fallback
+     * @throws UncheckedIOException   when reading {@code in} fails
      */
     public static Schedule parse(InputStream in, String origin) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
@@ -233,7 +241,7 @@ public final class Schedule {
             StringBuilder prov = new StringBuilder();
             double scale = 1.0;
             double eps = 1e-7;
-            String fallbackName = null;
+            Schedule fallback = null;
             boolean nearest = false;
             Map<String, List<double[]>> rows = new LinkedHashMap<>();
             Map<String, Boolean> everyStep = new LinkedHashMap<>();
@@ -245,15 +253,32 @@ public final class Schedule {
                 if (s.isEmpty() || s.startsWith("#")) {
                     continue;
                 }
+                String at = origin + ":" + lineNo + ": ";
                 if (s.startsWith("@")) {
-                    int sp = s.indexOf(' ');
-                    String k = sp < 0 ? s.substring(1) : s.substring(1, sp);
-                    String v = sp < 0 ? "" : s.substring(sp + 1).strip();
+                    String[] kv = s.substring(1).split("\\s+", 2); // "@key value", blank or tab between
+                    String k = kv[0];
+                    String v = kv.length < 2 ? "" : kv[1].strip();
                     switch (k) {
                         case "name": name = v; break;
-                        case "scale": scale = Double.parseDouble(v); break;
-                        case "eps": eps = Double.parseDouble(v); break;
-                        case "fallback": fallbackName = v; break;
+                        case "scale":
+                            scale = number(v, at + "@scale");
+                            if (!(scale > 0) || !Double.isFinite(scale)) {
+                                throw new IllegalArgumentException(at + "@scale must be positive and finite, got " + v);
+                            }
+                            break;
+                        case "eps":
+                            eps = number(v, at + "@eps");
+                            if (!(eps >= 0) || !Double.isFinite(eps)) {
+                                throw new IllegalArgumentException(at + "@eps must be ≥ 0 and finite, got " + v);
+                            }
+                            break;
+                        case "fallback":
+                            try {
+                                fallback = byName(v);
+                            } catch (IllegalArgumentException e) {
+                                throw new IllegalArgumentException(at + "@fallback: " + e.getMessage(), e);
+                            }
+                            break;
                         case "provenance": prov.append(prov.length() == 0 ? "" : " ").append(v); break;
                         case "interpolate":
                             if (!v.equals("nearest")) {
@@ -269,14 +294,30 @@ public final class Schedule {
                 if (f.length != 6) {
                     throw new IllegalArgumentException(origin + ":" + lineNo + ": expected 'MIN MAX STEP a b c', got '" + s + "'");
                 }
-                String shape = f[0].equals(ANY) ? ANY : key(Integer.parseInt(f[0]), Integer.parseInt(f[1]));
-                double[] t = {Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5])};
+                String shape;
+                if (f[0].equals(ANY)) {
+                    shape = ANY;
+                } else {
+                    int lo = integer(f[0], at + "MIN");
+                    int hi = integer(f[1], at + "MAX");
+                    if (lo < 1 || hi < 1) {
+                        throw new IllegalArgumentException(at + "a shape must be positive, got " + f[0] + " " + f[1]);
+                    }
+                    shape = key(lo, hi);
+                }
+                double[] t = new double[3];
+                for (int j = 0; j < 3; j++) {
+                    t[j] = number(f[3 + j], at + "coefficient");
+                    if (!Double.isFinite(t[j])) {
+                        throw new IllegalArgumentException(at + "coefficient " + f[3 + j] + " is not finite");
+                    }
+                }
                 List<double[]> list = rows.computeIfAbsent(shape, k -> new ArrayList<>());
                 if (f[2].equals(ANY)) {
                     everyStep.put(shape, true);
                     list.add(t);
                 } else {
-                    int step = Integer.parseInt(f[2]);
+                    int step = integer(f[2], at + "STEP");
                     if (step != list.size() + 1) {
                         throw new IllegalArgumentException(origin + ":" + lineNo + ": steps must be listed in order from 1, got " + step);
                     }
@@ -304,7 +345,6 @@ public final class Schedule {
                     table.put(e.getKey(), triples);
                 }
             }
-            Schedule fallback = fallbackName == null ? null : byName(fallbackName);
             if (def == null && fallback == null) {
                 throw new IllegalArgumentException(origin + ": a table needs a '* *' row or a @fallback");
             }
@@ -312,6 +352,22 @@ public final class Schedule {
                     Collections.unmodifiableMap(table), fallback, 0, nearest);
         } catch (IOException e) {
             throw new UncheckedIOException("reading schedule " + origin, e);
+        }
+    }
+
+    private static double number(String v, String what) {
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + ": '" + v + "' is not a number", e);
+        }
+    }
+
+    private static int integer(String v, String what) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + ": '" + v + "' is not an integer", e);
         }
     }
 

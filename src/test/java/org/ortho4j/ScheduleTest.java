@@ -160,4 +160,46 @@ class ScheduleTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("# x\n\n* * * 1 2\n"));
         assertTrue(e.getMessage().contains("test.tsv:3"), e.getMessage());
     }
+
+    // Found by fuzzing (ScheduleFuzzProperties): a table could set what Schedule.of refuses — a scale that is not
+    // positive and finite, an eps that is negative or not finite, shapes of 0 or fewer rows — and parse returned
+    // a schedule that normalised by it.
+    @Test
+    void parseRefusesWhatOfRefuses() {
+        String[] bad = {
+            "@scale 0\n* * * 1 2 3\n", "@scale -1\n* * * 1 2 3\n", "@scale NaN\n* * * 1 2 3\n", "@scale Infinity\n* * * 1 2 3\n",
+            "@eps -1e-9\n* * * 1 2 3\n", "@eps NaN\n* * * 1 2 3\n", "@eps Infinity\n* * * 1 2 3\n",
+            "* * * 1 2 3\n0 5 1 1 2 3\n", "* * * 1 2 3\n-4 8 * 1 2 3\n",
+        };
+        for (String b : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(b), b);
+            assertTrue(e.getMessage().startsWith("test.tsv:"), e.getMessage());
+        }
+        assertEquals(0.0, parse("@eps 0\n* * * 1 2 3\n").resolve(2, 2).eps());
+    }
+
+    // Found by fuzzing: a number that did not parse escaped as NumberFormatException's bare 'For input string: "x"',
+    // and an unknown fallback as Schedule.byName's message, neither naming the table or the line.
+    @Test
+    void parseErrorsNameTheTableAndTheLine() {
+        String[][] cases = {
+            {"# c\n* * * 1 x 3\n", "test.tsv:2: coefficient: 'x' is not a number"},
+            {"@scale one\n* * * 1 2 3\n", "test.tsv:1: @scale: 'one' is not a number"},
+            {"* * * 1 2 3\n4 y 1 1 2 3\n", "test.tsv:2: MAX: 'y' is not an integer"},
+            {"* * * 1 2 3\n4 8 z 1 2 3\n", "test.tsv:2: STEP: 'z' is not an integer"},
+            {"@fallback nope\n4 8 1 1 2 3\n", "test.tsv:1: @fallback: unknown schedule 'nope'"},
+            {"* * * 1 1e999 3\n", "test.tsv:1: coefficient 1e999 is not finite"},
+        };
+        for (String[] c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(c[0]), c[0]);
+            assertTrue(e.getMessage().startsWith(c[1]), e.getMessage());
+        }
+    }
+
+    @Test
+    void parseTakesATabAfterADirective() {
+        Schedule s = parse("@scale\t1.5\n@eps\t 0.5\n* * *\t1\t2\t3\n");
+        assertEquals(1.5, s.resolve(3, 3).scale());
+        assertEquals(0.5, s.resolve(3, 3).eps());
+    }
 }

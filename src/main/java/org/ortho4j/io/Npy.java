@@ -2,6 +2,7 @@ package org.ortho4j.io;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -63,7 +64,8 @@ public final class Npy {
 
         public Matrices(float[] data, int batch, int rows, int cols, boolean batched) {
             this.data = Objects.requireNonNull(data, "data");
-            if (batch < 1 || rows < 1 || cols < 1 || (long) batch * rows * cols != data.length) {
+            // (long) batch * rows * cols can overflow; batch * rows alone cannot, and once it is ≤ data.length nor can · cols.
+            if (batch < 1 || rows < 1 || cols < 1 || (long) batch * rows > data.length || (long) batch * rows * cols != data.length) {
                 throw new IllegalArgumentException("matrices: shape " + batch + "x" + rows + "x" + cols + " does not match "
                         + data.length + " values");
             }
@@ -111,7 +113,16 @@ public final class Npy {
 
     // ------------------------------------------------------------------ reading
 
-    /** Reads a 2-D or 3-D float32/float64 C-order array; see the class comment for what is accepted. */
+    /** The longest header accepted (NumPy's own headers for the arrays read here are under 200 bytes). */
+    static final long MAX_HEADER = 1 << 24;
+
+    /**
+     * Reads a 2-D or 3-D float32/float64 C-order array; see the class comment for what is accepted. Nothing is
+     * allocated before the header's shape has been checked against the file's size, so a file's header cannot make
+     * the reader allocate more than the file holds.
+     *
+     * @throws NpyException for a missing, unreadable, malformed or unsupported file; no other exception
+     */
     public static Matrices read(Path file) throws NpyException {
         Objects.requireNonNull(file, "file");
         String name = file.toString();
@@ -119,87 +130,7 @@ public final class Npy {
             throw new NpyException(name + ": is a directory, not an .npy file");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, pre, 0);
-            int got = pre.position();
-            pre.flip();
-            if (got < 10 || !startsWithMagic(pre)) {
-                throw new NpyException(name + ": not an .npy file (missing the \\x93NUMPY magic string)");
-            }
-            int major = pre.get(6) & 0xff;
-            int minor = pre.get(7) & 0xff;
-            long headerLen;
-            int preLen;
-            if (major == 1) {
-                headerLen = pre.getShort(8) & 0xffff;
-                preLen = 10;
-            } else if (major == 2 || major == 3) {
-                if (got < 12) {
-                    throw new NpyException(name + ": truncated .npy header");
-                }
-                headerLen = pre.getInt(8) & 0xffffffffL;
-                preLen = 12;
-            } else {
-                throw new NpyException(name + ": unsupported .npy format version " + major + "." + minor + " (expected 1.0, 2.0 or 3.0)");
-            }
-            if (preLen + headerLen > size) {
-                throw new NpyException(name + ": truncated .npy header (header says " + headerLen + " bytes, file has "
-                        + (size - preLen) + " after the preamble)");
-            }
-            if (headerLen > 1 << 24) {
-                throw new NpyException(name + ": .npy header of " + headerLen + " bytes is implausibly long");
-            }
-            ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, hb, preLen);
-            String header = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-            Header h = parseHeader(header, name);
-
-            long dataStart = preLen + headerLen;
-            long count = 1;
-            for (int d : h.shape) {
-                count *= d;
-            }
-            long need = count * h.itemSize;
-            long have = size - dataStart;
-            if (have < need) {
-                throw new NpyException(name + ": truncated data: shape " + shapeText(h.shape) + " of " + h.descr + " needs " + need
-                        + " bytes, the file has " + have);
-            }
-            if (have > need) {
-                throw new NpyException(name + ": " + (have - need) + " unexpected bytes after the data of shape " + shapeText(h.shape));
-            }
-            if (count > Integer.MAX_VALUE - 8) {
-                throw new NpyException(name + ": " + count + " elements are more than one Java array holds");
-            }
-            float[] data = new float[(int) count];
-            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(need, 8))).order(h.order);
-            long pos = dataStart;
-            int next = 0;
-            while (next < data.length) {
-                buf.clear();
-                long remaining = (long) (data.length - next) * h.itemSize;
-                buf.limit((int) Math.min(buf.capacity() / h.itemSize * h.itemSize, remaining));
-                int n = readFully(ch, buf, pos);
-                if (buf.hasRemaining()) {
-                    throw new NpyException(name + ": truncated data (file shrank while reading)");
-                }
-                pos += n;
-                buf.flip();
-                if (h.itemSize == 4) {
-                    while (buf.hasRemaining()) {
-                        data[next++] = buf.getFloat();
-                    }
-                } else {
-                    while (buf.hasRemaining()) {
-                        data[next++] = (float) buf.getDouble();
-                    }
-                }
-            }
-            boolean batched = h.shape.length == 3;
-            return batched
-                    ? new Matrices(data, h.shape[0], h.shape[1], h.shape[2], true)
-                    : new Matrices(data, 1, h.shape[0], h.shape[1], false);
+            return read(ch.size(), ch::read, name);
         } catch (NpyException e) {
             throw e;
         } catch (NoSuchFileException e) {
@@ -207,6 +138,119 @@ public final class Npy {
         } catch (IOException e) {
             throw new NpyException(name + ": cannot read: " + oneLine(e), e);
         }
+    }
+
+    /**
+     * {@link #read(Path)} on the bytes of a file in memory (the tests' and the fuzzers' entry); {@code name} stands
+     * for the file name in messages.
+     */
+    static Matrices read(byte[] bytes, String name) throws NpyException {
+        Objects.requireNonNull(bytes, "bytes");
+        try {
+            return read(bytes.length, (dst, pos) -> {
+                if (pos >= bytes.length) {
+                    return -1;
+                }
+                int n = (int) Math.min(dst.remaining(), bytes.length - pos);
+                dst.put(bytes, (int) pos, n);
+                return n;
+            }, name);
+        } catch (NpyException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new NpyException(name + ": cannot read: " + oneLine(e), e);
+        }
+    }
+
+    /** Positional reads, as {@link FileChannel#read(ByteBuffer, long)}. */
+    @FunctionalInterface
+    private interface Source {
+        int read(ByteBuffer dst, long position) throws IOException;
+    }
+
+    private static Matrices read(long size, Source ch, String name) throws IOException {
+        ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, pre, 0);
+        int got = pre.position();
+        pre.flip();
+        if (got < 10 || !startsWithMagic(pre)) {
+            throw new NpyException(name + ": not an .npy file (missing the \\x93NUMPY magic string)");
+        }
+        int major = pre.get(6) & 0xff;
+        int minor = pre.get(7) & 0xff;
+        long headerLen;
+        int preLen;
+        if (major == 1) {
+            headerLen = pre.getShort(8) & 0xffff;
+            preLen = 10;
+        } else if (major == 2 || major == 3) {
+            if (got < 12) {
+                throw new NpyException(name + ": truncated .npy header");
+            }
+            headerLen = pre.getInt(8) & 0xffffffffL;
+            preLen = 12;
+        } else {
+            throw new NpyException(name + ": unsupported .npy format version " + major + "." + minor + " (expected 1.0, 2.0 or 3.0)");
+        }
+        if (preLen + headerLen > size) {
+            throw new NpyException(name + ": truncated .npy header (header says " + headerLen + " bytes, file has "
+                    + (size - preLen) + " after the preamble)");
+        }
+        if (headerLen > MAX_HEADER) {
+            throw new NpyException(name + ": .npy header of " + headerLen + " bytes is implausibly long");
+        }
+        ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+        readFully(ch, hb, preLen);
+        String header = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        Header h = parseHeader(header, name);
+
+        long dataStart = preLen + headerLen;
+        long have = size - dataStart;
+        // Exact: the product of three int dimensions can overflow a long (2^21 · 2^21 · 2^22 = 2^64 wraps to 0).
+        BigInteger needExact = BigInteger.valueOf(h.itemSize);
+        for (int d : h.shape) {
+            needExact = needExact.multiply(BigInteger.valueOf(d));
+        }
+        if (needExact.compareTo(BigInteger.valueOf(have)) > 0) {
+            throw new NpyException(name + ": truncated data: shape " + shapeText(h.shape) + " of " + h.descr + " needs " + needExact
+                    + " bytes, the file has " + have);
+        }
+        long need = needExact.longValueExact();
+        long count = need / h.itemSize;
+        if (have > need) {
+            throw new NpyException(name + ": " + (have - need) + " unexpected bytes after the data of shape " + shapeText(h.shape));
+        }
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new NpyException(name + ": " + count + " elements are more than one Java array holds");
+        }
+        float[] data = new float[(int) count];
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(need, 8))).order(h.order);
+        long pos = dataStart;
+        int next = 0;
+        while (next < data.length) {
+            buf.clear();
+            long remaining = (long) (data.length - next) * h.itemSize;
+            buf.limit((int) Math.min(buf.capacity() / h.itemSize * h.itemSize, remaining));
+            int n = readFully(ch, buf, pos);
+            if (buf.hasRemaining()) {
+                throw new NpyException(name + ": truncated data (file shrank while reading)");
+            }
+            pos += n;
+            buf.flip();
+            if (h.itemSize == 4) {
+                while (buf.hasRemaining()) {
+                    data[next++] = buf.getFloat();
+                }
+            } else {
+                while (buf.hasRemaining()) {
+                    data[next++] = (float) buf.getDouble();
+                }
+            }
+        }
+        boolean batched = h.shape.length == 3;
+        return batched
+                ? new Matrices(data, h.shape[0], h.shape[1], h.shape[2], true)
+                : new Matrices(data, 1, h.shape[0], h.shape[1], false);
     }
 
     private static boolean startsWithMagic(ByteBuffer b) {
@@ -219,7 +263,7 @@ public final class Npy {
     }
 
     /** Reads from {@code pos} until {@code buf} is full or the file ends; returns the bytes read. */
-    private static int readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+    private static int readFully(Source ch, ByteBuffer buf, long pos) throws IOException {
         int total = 0;
         while (buf.hasRemaining()) {
             int n = ch.read(buf, pos + total);
@@ -265,7 +309,7 @@ public final class Npy {
                     shape = p.tuple();
                     break;
                 default:
-                    throw new NpyException(name + ": unexpected key '" + key + "' in .npy header");
+                    throw new NpyException(name + ": unexpected key '" + clip(key) + "' in .npy header");
             }
             if (p.skipSpaces()) {
                 p.expect(',');
@@ -282,7 +326,7 @@ public final class Npy {
             case "<f8": h.order = ByteOrder.LITTLE_ENDIAN; h.itemSize = 8; break;
             case ">f8": h.order = ByteOrder.BIG_ENDIAN; h.itemSize = 8; break;
             default:
-                throw new NpyException(name + ": dtype '" + descr + "' is not supported (expected float32 or float64: '<f4', '>f4', '<f8' or '>f8')");
+                throw new NpyException(name + ": dtype '" + clip(descr) + "' is not supported (expected float32 or float64: '<f4', '>f4', '<f8' or '>f8')");
         }
         if (fortran) {
             throw new NpyException(name + ": Fortran-order arrays are not supported; save a C-order array (numpy.ascontiguousarray)");
@@ -470,9 +514,20 @@ public final class Npy {
         return "(" + s.substring(1, s.length() - 1) + ")";
     }
 
+    /** Header text for a one-line message: blanks collapsed, control characters escaped, at most 120 characters. */
     private static String clip(String s) {
         String t = s.replaceAll("\\s+", " ");
-        return t.length() > 120 ? t.substring(0, 117) + "..." : t;
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < t.length() && b.length() <= 120; i++) {
+            char c = t.charAt(i);
+            if (Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
+                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.length() > 120 ? b.substring(0, 117) + "..." : b.toString();
     }
 
     private static String oneLine(IOException e) {

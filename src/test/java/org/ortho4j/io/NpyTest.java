@@ -285,6 +285,39 @@ class NpyTest {
         assertRefused(file("x.npy", npy(1, dict("<f4", false, "(2, 3)"), new byte[28])), "4 unexpected bytes");
     }
 
+    // Found by fuzzing (NpyFuzzProperties): the element count was a long product of the int dimensions, so
+    // 2^21 · 2^21 · 2^22 = 2^64 wrapped to 0 and a file with no data read as "matrices" of that shape holding
+    // nothing (the Matrices constructor's own check wrapped the same way).
+    @Test
+    void refusesShapeWhoseElementCountOverflowsALong() throws IOException {
+        assertRefused(file("wrap.npy", npy(1, dict("<f4", false, "(2097152, 2097152, 4194304)"), new byte[0])),
+                "truncated data", "needs 73786976294838206464 bytes", "has 0");
+        assertRefused(file("wrap8.npy", npy(1, dict("<f8", false, "(65536, 2097152, 536870912)"), new byte[16])),
+                "truncated data", "has 16");
+        assertThrows(IllegalArgumentException.class, () -> new Matrices(new float[0], 1 << 21, 1 << 21, 1 << 22, true));
+        assertThrows(IllegalArgumentException.class, () -> new Matrices(new float[4], 1 << 30, 1 << 30, 1 << 6, true)); // 2^66 + 0
+    }
+
+    // Found by fuzzing: a key or dtype holding a line break was quoted as it was, so the message was not one line.
+    @Test
+    void messagesStayOneLineWhateverTheHeaderHolds() throws IOException {
+        assertRefused(file("k.npy", npy(1, "{'descr': '<f4', 'fortran\norder': False, 'shape': (2, 2)}", new byte[16])),
+                "unexpected key 'fortran order'");
+        assertRefused(file("d.npy", npy(1, dict("<f4\r\u0085", false, "(2, 2)"), new byte[16])), "dtype '<f4 \\u0085'");
+    }
+
+    @Test
+    void bytesInMemoryReadAsTheSameFile() throws IOException {
+        float[] v = seq(3 * 4 * 2);
+        byte[] b = npy(2, dict(">f4", false, "(3, 4, 2)"), floats(v, ByteOrder.BIG_ENDIAN));
+        Matrices m = Npy.read(b, "mem.npy");
+        assertArrayEquals(new int[]{3, 4, 2}, m.shape());
+        assertArrayEquals(v, m.data());
+        assertArrayEquals(Npy.read(file("same.npy", b)).data(), m.data());
+        NpyException e = assertThrows(NpyException.class, () -> Npy.read(Arrays.copyOf(b, b.length - 1), "mem.npy"));
+        assertTrue(e.getMessage().startsWith("mem.npy: truncated data"), e.getMessage());
+    }
+
     @Test
     void writeToMissingDirectoryNamesTheFile() {
         Path p = dir.resolve("no/such/dir/a.npy");
