@@ -168,7 +168,7 @@ public final class Context implements AutoCloseable {
 
     /** Allocating form of {@link #newtonSchulz(MatrixBatch, Schedule, MatrixBatch)}. */
     public MatrixBatch newtonSchulz(MatrixBatch g, Schedule schedule) {
-        return produce(g, out -> newtonSchulz(g, schedule, out));
+        return produce("newtonSchulz", "g", g, out -> newtonSchulz(g, schedule, out));
     }
 
     // ------------------------------------------------------------------ polar and LMOs
@@ -186,7 +186,7 @@ public final class Context implements AutoCloseable {
     }
 
     public MatrixBatch polar(MatrixBatch g) {
-        return produce(g, out -> polar(g, out));
+        return produce("polar", "g", g, out -> polar(g, out));
     }
 
     /** {@code out = lmo(d)} per matrix; {@code out} may be {@code d}. See {@link Lmo}. */
@@ -199,7 +199,7 @@ public final class Context implements AutoCloseable {
     }
 
     public MatrixBatch lmo(Lmo lmo, MatrixBatch d) {
-        return produce(d, out -> lmo(lmo, d, out));
+        return produce("lmo", "d", d, out -> lmo(lmo, d, out));
     }
 
     // ------------------------------------------------------------------ soft-threshold
@@ -365,11 +365,12 @@ public final class Context implements AutoCloseable {
         void run(MatrixBatch out);
     }
 
-    private MatrixBatch produce(MatrixBatch like, Op op) {
-        own("allocate", "like", like);
+    /** The allocating form of operation {@code op}: its input {@code name} is checked under the operation's name. */
+    private MatrixBatch produce(String op, String name, MatrixBatch like, Op body) {
+        own(op, name, like);
         MatrixBatch out = allocate(like.batch(), like.rows(), like.cols());
         try {
-            op.run(out);
+            body.run(out);
             return out;
         } catch (RuntimeException | Error e) {
             out.close();

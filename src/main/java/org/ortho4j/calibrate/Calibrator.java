@@ -1,9 +1,7 @@
 package org.ortho4j.calibrate;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -30,7 +28,8 @@ public final class Calibrator {
     public static final double SCALE = 1.02;
     public static final double EPS = 1e-6;
     public static final long DEFAULT_SEED = 20261123L;
-    public static final String DATE = "2026-11-23";
+    /** The date the shipped table ({@code schedules/auto.tsv}) was fitted; new fits stamp the day they run. */
+    public static final String SHIPPED_DATE = "2026-11-23";
 
     /** The candidate shapes fitted for {@code auto.tsv} (those passing the ship rule are listed), {@code {min, max}}, with what they are. */
     public static final int[][] CANDIDATES = {
@@ -227,7 +226,12 @@ public final class Calibrator {
 
     /** The table lines of one fit: provenance comments, then {@code MIN MAX STEP a b c} rows. */
     public static List<String> tableLines(Fit f, long seed) {
-        return tableLines(f, seed, true);
+        return tableLines(f, seed, true, today());
+    }
+
+    /** The day of the run (UTC), stamped on what it fits. */
+    static String today() {
+        return java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
     }
 
     /**
@@ -235,12 +239,12 @@ public final class Calibrator {
      * ({@link #rejection}) contributes only comments (the table then falls back to Polar Express for it), otherwise
      * its triples are written after a warning comment.
      */
-    public static List<String> tableLines(Fit f, long seed, boolean dropRejected) {
+    public static List<String> tableLines(Fit f, long seed, boolean dropRejected, String date) {
         int k = Math.min(f.rows, f.cols);
         int w = Math.max(f.rows, f.cols);
         List<String> lines = new ArrayList<>();
         StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "# %dx%d: fitted %s, seed %d, precision model %s, train J=%.4f; held-out mean rel. error fp32/bf16-model:",
-                k, w, DATE, seed, f.mode.name().toLowerCase(Locale.ROOT), f.trainObjective));
+                k, w, date, seed, f.mode.name().toLowerCase(Locale.ROOT), f.trainObjective));
         for (Map.Entry<Spectra.Kind, double[][]> e : f.heldOut.entrySet()) {
             double[][] v = e.getValue();
             h.append(String.format(Locale.ROOT, " %s %.4f/%.4f (PE %.4f/%.4f, Muon %.4f/%.4f);", e.getKey().label(),
@@ -261,15 +265,25 @@ public final class Calibrator {
         return lines;
     }
 
-    /** The header of a table file (shared by single-shape and full tables). */
-    public static List<String> header(String name, boolean interpolate, int steps, String mode, long seed) {
+    /**
+     * The header of a table file (shared by single-shape and full tables), stamped {@code date}; {@code momentum}
+     * says whether the recorded-momentum class was part of the fit ({@code --no-momentum} leaves it out).
+     */
+    public static List<String> header(String name, boolean interpolate, int steps, String mode, long seed, String date,
+                                      boolean momentum) {
         List<String> l = new ArrayList<>();
-        l.add("# " + name + ": per-shape, per-step Newton–Schulz triples fitted by org.ortho4j.calibrate.Calibrator (" + DATE + ").");
+        l.add("# " + name + ": per-shape, per-step Newton–Schulz triples fitted by org.ortho4j.calibrate.Calibrator (" + date + ").");
         l.add("# Training set per shape (k = min, n = max): 4 Gaussian spectra (Marchenko–Pastur, ratio k/n), 7 power-law");
-        l.add("# (σ_i ∝ i^-α, α ∈ {0.5, 0.6, 0.75, 0.9, 1, 1.15, 1.3}, 10% jitter), 4 low-rank+noise (MP bulk + r ∈ {1, 3, 8, 3%k}");
-        l.add("# spikes at 1.5–30× the bulk edge), 4 momentum (Muon's Nesterov NS inputs recorded by MomentumSpectra from");
-        l.add("# `ortho4j train`'s residual MLP, run seed 1; shapes other than 64x64/64x128 take them by relative-index transfer).");
-        l.add("# Held-out set: 3 Gaussian, α ∈ {0.55, 0.8, 1.05, 1.2}, r ∈ {2, 5, 6%k}, 3 momentum from run seed 2, other seeds.");
+        if (momentum) {
+            l.add("# (σ_i ∝ i^-α, α ∈ {0.5, 0.6, 0.75, 0.9, 1, 1.15, 1.3}, 10% jitter), 4 low-rank+noise (MP bulk + r ∈ {1, 3, 8, 3%k}");
+            l.add("# spikes at 1.5–30× the bulk edge), 4 momentum (Muon's Nesterov NS inputs recorded by MomentumSpectra from");
+            l.add("# `ortho4j train`'s residual MLP, run seed 1; shapes other than 64x64/64x128 take them by relative-index transfer).");
+            l.add("# Held-out set: 3 Gaussian, α ∈ {0.55, 0.8, 1.05, 1.2}, r ∈ {2, 5, 6%k}, 3 momentum from run seed 2, other seeds.");
+        } else {
+            l.add("# (σ_i ∝ i^-α, α ∈ {0.5, 0.6, 0.75, 0.9, 1, 1.15, 1.3}, 10% jitter), 4 low-rank+noise (MP bulk + r ∈ {1, 3, 8, 3%k}");
+            l.add("# spikes at 1.5–30× the bulk edge); no momentum class (--no-momentum).");
+            l.add("# Held-out set: 3 Gaussian, α ∈ {0.55, 0.8, 1.05, 1.2}, r ∈ {2, 5, 6%k}, other seeds.");
+        }
         l.add("# Objective: mean_c r_c + 20·Σ_c max(0, r_c − 0.998), r_c = class-mean relative error √(Σ(P(x_i)−1)²/k) / PE's,");
         l.add("# precision model " + mode + " (bf16: multiplicative 2^-8 noise after every step); constraints on x ∈ [0, " + Objective.X_MAX + "]");
         l.add("# (Polar Express's own margins): every intermediate value in [0, 2], composed value in [0, 1.2], also with every");
@@ -286,7 +300,8 @@ public final class Calibrator {
             l.add("# 10 of 51 off-table shapes (e.g. 200x800 with 512x2048's triples, 80x80 with 64x64's; docs/schedules.md).");
         }
         l.add("@name " + name);
-        l.add("@provenance ortho4j calibrate " + DATE + ": per-shape per-step fit on Gaussian/power-law/low-rank+noise/recorded-Muon-momentum spectra, objective mean+hinge(0.998) of error ratio to Polar Express, Polar Express's bounds and 2% rounding margins, robustness floor 0.7 on [x_lo, " + Objective.X_MAX + "], shipped only where never worse than Polar Express on held-out spectra");
+        l.add("@provenance ortho4j calibrate " + date + ": per-shape per-step fit on Gaussian/power-law/low-rank+noise"
+                + (momentum ? "/recorded-Muon-momentum" : "") + " spectra, objective mean+hinge(0.998) of error ratio to Polar Express, Polar Express's bounds and 2% rounding margins, robustness floor 0.7 on [x_lo, " + Objective.X_MAX + "], shipped only where never worse than Polar Express on held-out spectra");
         l.add("@scale " + SCALE);
         l.add("@eps " + EPS);
         l.add("@fallback polar-express");
@@ -381,13 +396,35 @@ public final class Calibrator {
             err.println("ortho4j: error: calibrate: " + e.getMessage());
             return 2;
         }
+        String date = today();
+        org.ortho4j.io.AtomicOutputs outs = null;
+        if (outFile != null) {
+            try {
+                outs = org.ortho4j.io.AtomicOutputs.prepare("calibrate", List.of(), List.of(Path.of(outFile)));
+            } catch (org.ortho4j.io.Npy.NpyException | java.nio.file.InvalidPathException e) {
+                err.println("ortho4j: error: " + (e instanceof java.nio.file.InvalidPathException
+                        ? "calibrate: cannot write " + outFile + ": not a valid path" : e.getMessage()));
+                return 2;
+            }
+        }
+        try {
+            return fitAndWrite(all, m, n, steps, mode, seed, date, outFile, outs, out, err);
+        } finally {
+            if (outs != null) {
+                outs.close();
+            }
+        }
+    }
+
+    private static int fitAndWrite(boolean all, int m, int n, int steps, Mode2 mode, long seed, String date, String outFile,
+                                   org.ortho4j.io.AtomicOutputs outs, PrintStream out, PrintStream err) {
         List<String> lines = new ArrayList<>(header(all ? "auto" : "calibrated", false, steps,
-                mode.name().toLowerCase(Locale.ROOT), seed));
+                mode.name().toLowerCase(Locale.ROOT), seed, date, Spectra.momentumClass));
         int[][] shapes = all ? CANDIDATES : new int[][]{{m, n}};
         for (int[] s : shapes) {
             long t0 = System.nanoTime();
             Fit f = fit(s[0], s[1], steps, mode, seed);
-            List<String> tl = tableLines(f, seed, all);
+            List<String> tl = tableLines(f, seed, all, date);
             lines.addAll(tl);
             out.println(tl.get(0).substring(2) + String.format(Locale.ROOT, " [%.1f s]", (System.nanoTime() - t0) / 1e9));
             for (String l : tl.subList(1, tl.size())) {
@@ -396,11 +433,13 @@ public final class Calibrator {
                 }
             }
         }
-        if (outFile != null) {
+        if (outs != null) {
             try {
-                Files.write(Path.of(outFile), lines, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                err.println("ortho4j: error: calibrate: cannot write " + outFile + ": " + e.getMessage());
+                byte[] text = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
+                outs.write(Path.of(outFile), o -> o.write(text));
+                outs.commit();
+            } catch (org.ortho4j.io.Npy.NpyException e) {
+                err.println("ortho4j: error: " + e.getMessage());
                 return 2;
             }
         }

@@ -26,8 +26,8 @@ import org.ortho4j.Schedule;
  * table shows {@code ‖X − polar(G)‖_F / ‖polar(G)‖_F} over the batch (the polar factor from
  * {@link Context#polar}), the band {@code [min σ, max σ]} of the output's singular values over the batch
  * (float64: EJML's symmetric eigen-solver on the Gram matrix of the short side, {@code σ = sqrt(λ)}), and the
- * median wall time of the call (after untimed warm-up calls on small matrices; a call slower than 0.5 s is
- * timed once, except with {@code --full}). Schedules that resolve to the very same coefficients for a shape
+ * median wall time of at least three calls, after untimed warm-up calls on small matrices and one of the case
+ * itself. Schedules that resolve to the very same coefficients for a shape
  * (e.g. ROOT's fallback to Muon's triple) share one run, and the table says so. To spend one SVD less, the
  * 3072×768 case takes the 768×3072 inputs transposed, whose polar factors are the transposed ones.
  */
@@ -92,18 +92,16 @@ final class Demo {
         }
     }
 
-    /** Timing policy: after an untimed warm-up call, at most {@code maxRuns} timed calls within {@code budgetNanos}. */
+    /** Timed calls per case at least (after the untimed warm-up call), whatever the budget. */
+    static final int MIN_RUNS = 3;
+
+    /** Timing policy: after an untimed warm-up call, {@link #MIN_RUNS} to {@code maxRuns} timed calls within {@code budgetNanos}. */
     private int maxRuns() {
         return mode == Mode.FULL ? 9 : 5;
     }
 
     private long budgetNanos() {
         return mode == Mode.FULL ? 4_000_000_000L : mode == Mode.QUICK ? 500_000_000L : 1_500_000_000L;
-    }
-
-    /** A warm-up call slower than this is timed as it is: JIT compilation is negligible next to it. */
-    private long slowCallNanos() {
-        return mode == Mode.FULL ? Long.MAX_VALUE : 500_000_000L;
     }
 
     void run() {
@@ -216,23 +214,17 @@ final class Demo {
     }
 
     /**
-     * One untimed warm-up call (JIT compilation, caches), then timed calls until {@link #maxRuns()} of them or
-     * the time budget; at least one timed call (three in full mode) unless the warm-up alone was slower than
-     * {@link #slowCallNanos()}, in which case its time is the one reported.
+     * One untimed warm-up call (JIT compilation of this shape's code paths, caches), then at least three timed calls
+     * and more until {@link #maxRuns()} of them or the time budget; the median is reported. (The first call of a
+     * shape used to be timed as it was when it took over 0.5 s: 598–1004 ms for Muon at 768×768 on 2 cores against
+     * 173 ms warmed up.)
      */
     private List<Long> time(Runnable call) {
-        long w0 = System.nanoTime();
         call.run();
         ctx.synchronize();
-        long warm = System.nanoTime() - w0;
         List<Long> times = new ArrayList<>();
-        if (warm > slowCallNanos()) {
-            times.add(warm);
-            return times;
-        }
-        int minRuns = mode == Mode.FULL ? 3 : 1;
         long spent = 0;
-        while (times.size() < minRuns || (times.size() < maxRuns() && spent + warm < budgetNanos())) {
+        while (times.size() < MIN_RUNS || (times.size() < maxRuns() && spent < budgetNanos())) {
             long t0 = System.nanoTime();
             call.run();
             ctx.synchronize();

@@ -15,6 +15,8 @@ import org.ortho4j.Precision;
 import org.ortho4j.RotationGauge;
 import org.ortho4j.Schedule;
 import org.ortho4j.cli.Args.UsageException;
+import org.ortho4j.io.AtomicOutputs;
+import org.ortho4j.io.IoErrors;
 import org.ortho4j.io.Npy;
 import org.ortho4j.io.Npy.Matrices;
 import org.ortho4j.io.Npy.NpyException;
@@ -235,7 +237,7 @@ public final class Main {
         }
         Precision precision = Precision.valueOf(a.choice("precision", "fp32", "fp32", "tf32", "bf16").toUpperCase(Locale.ROOT));
         Schedule sch = schedule;
-        return mapFile(a, out, g -> {
+        return mapFile("orthogonalize", a, out, g -> {
             Schedule.Coefficients c = sch.resolve(g.rows(), g.cols());
             return "orthogonalize " + sch.name() + " (" + c.steps() + " steps, " + c.source() + "), "
                     + precision.name().toLowerCase(Locale.ROOT);
@@ -248,7 +250,7 @@ public final class Main {
             return OK;
         }
         Args a = parse("polar", tokens, Set.of("in", "out"), Set.of());
-        return mapFile(a, out, g -> "polar", Context::polar);
+        return mapFile("polar", a, out, g -> "polar", Context::polar);
     }
 
     private static int lmo(List<String> tokens, PrintStream out) throws UsageException, NpyException {
@@ -270,7 +272,7 @@ public final class Main {
             lmo = Lmo.of(norm, layer);
         }
         Lmo chosen = lmo;
-        return mapFile(a, out, g -> "lmo " + chosen, (ctx, in, res) -> ctx.lmo(chosen, in, res));
+        return mapFile("lmo", a, out, g -> "lmo " + chosen, (ctx, in, res) -> ctx.lmo(chosen, in, res));
     }
 
     private static int softThreshold(List<String> tokens, PrintStream out) throws UsageException, NpyException {
@@ -283,23 +285,29 @@ public final class Main {
         Path in = a.path("in");
         Path basePath = a.path("out-base");
         Path outlierPath = a.path("out-outlier");
-        distinctOutputs("soft-threshold", basePath, outlierPath);
-        writable(basePath, outlierPath);
-        Matrices m = readFinite(in);
-        try (Context ctx = open(a);
-             MatrixBatch mb = upload(ctx, m);
-             MatrixBatch base = ctx.allocate(m.batch(), m.rows(), m.cols());
-             MatrixBatch outlier = ctx.allocate(m.batch(), m.rows(), m.cols())) {
-            float[] eps = ctx.softThreshold(mb, q, base, outlier);
-            Npy.write(basePath, like(m, base.toArray()));
-            Npy.write(outlierPath, like(m, outlier.toArray()));
-            out.printf(Locale.ROOT, "soft-threshold: %s at quantile %s on %s -> %s, %s%n", m.shapeString(), q,
-                    ctx.kind().label(), basePath, outlierPath);
-            for (int b = 0; b < eps.length; b++) {
-                out.printf(Locale.ROOT, "matrix %d: eps = %.9g%n", b, eps[b]);
+        try (AtomicOutputs outs = AtomicOutputs.prepare("soft-threshold", List.of(in), List.of(basePath, outlierPath))) {
+            Matrices m = readFinite(in);
+            try (Context ctx = open(a);
+                 MatrixBatch mb = upload(ctx, m);
+                 MatrixBatch base = ctx.allocate(m.batch(), m.rows(), m.cols());
+                 MatrixBatch outlier = ctx.allocate(m.batch(), m.rows(), m.cols())) {
+                float[] eps = ctx.softThreshold(mb, q, base, outlier);
+                write(outs, "soft-threshold", basePath, like(m, base.toArray()));
+                write(outs, "soft-threshold", outlierPath, like(m, outlier.toArray()));
+                outs.commit();
+                printSplit(out, ctx, m, q, basePath, outlierPath, eps);
             }
         }
         return OK;
+    }
+
+    private static void printSplit(PrintStream out, Context ctx, Matrices m, double q, Path basePath, Path outlierPath,
+                                   float[] eps) {
+        out.printf(Locale.ROOT, "soft-threshold: %s at quantile %s on %s -> %s, %s%n", m.shapeString(), q,
+                ctx.kind().label(), basePath, outlierPath);
+        for (int b = 0; b < eps.length; b++) {
+            out.printf(Locale.ROOT, "matrix %d: eps = %.9g%n", b, eps[b]);
+        }
     }
 
     private static int gauge(List<String> tokens, PrintStream out) throws UsageException, NpyException {
@@ -358,35 +366,41 @@ public final class Main {
         Path g2p = a.path("g2");
         Path o1 = a.path("out1");
         Path o2 = a.path("out2");
-        distinctOutputs(cmd, o1, o2);
-        writable(o1, o2);
-        Matrices w1 = readFinite(w1p);
-        Matrices w2 = readFinite(w2p);
-        Matrices g1 = readFinite(g1p);
-        Matrices g2 = readFinite(g2p);
-        try (Context ctx = open(a);
-             MatrixBatch w1b = upload(ctx, w1);
-             MatrixBatch w2b = upload(ctx, w2);
-             MatrixBatch g1b = upload(ctx, g1);
-             MatrixBatch g2b = upload(ctx, g2);
-             MatrixBatch h1b = ctx.allocate(g1.batch(), g1.rows(), g1.cols());
-             MatrixBatch h2b = ctx.allocate(g2.batch(), g2.rows(), g2.cols())) {
-            if (gauge != null) {
-                ctx.gaugeRotation(gauge, w1b, w2b, g1b, g2b, h1b, h2b);
-            } else {
-                ctx.gaugeScaling(w1b, w2b, g1b, g2b, h1b, h2b);
+        try (AtomicOutputs outs = AtomicOutputs.prepare(cmd, List.of(w1p, w2p, g1p, g2p), List.of(o1, o2))) {
+            Matrices w1 = readFinite(w1p);
+            Matrices w2 = readFinite(w2p);
+            Matrices g1 = readFinite(g1p);
+            Matrices g2 = readFinite(g2p);
+            boolean flat = !w1.batched() && !w2.batched() && !g1.batched() && !g2.batched();
+            try (Context ctx = open(a);
+                 MatrixBatch w1b = upload(ctx, w1);
+                 MatrixBatch w2b = upload(ctx, w2);
+                 MatrixBatch g1b = upload(ctx, g1);
+                 MatrixBatch g2b = upload(ctx, g2);
+                 MatrixBatch h1b = ctx.allocate(g1.batch(), g1.rows(), g1.cols());
+                 MatrixBatch h2b = ctx.allocate(g2.batch(), g2.rows(), g2.cols())) {
+                try {
+                    if (gauge != null) {
+                        ctx.gaugeRotation(gauge, w1b, w2b, g1b, g2b, h1b, h2b);
+                    } else {
+                        ctx.gaugeScaling(w1b, w2b, g1b, g2b, h1b, h2b);
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw flat ? new IllegalArgumentException(asFileShapes(e.getMessage()), e) : e;
+                }
+                write(outs, cmd, o1, like(g1, h1b.toArray()));
+                write(outs, cmd, o2, like(g2, h2b.toArray()));
+                outs.commit();
+                out.printf(Locale.ROOT, "%s%s: w1 %s, w2 %s on %s -> %s, %s%n", cmd, gauge == null ? "" : " (" + gauge + ")",
+                        w1.shapeString(), w2.shapeString(), ctx.kind().label(), o1, o2);
             }
-            Npy.write(o1, like(g1, h1b.toArray()));
-            Npy.write(o2, like(g2, h2b.toArray()));
-            out.printf(Locale.ROOT, "%s%s: w1 %s, w2 %s on %s -> %s, %s%n", cmd, gauge == null ? "" : " (" + gauge + ")",
-                    w1.shapeString(), w2.shapeString(), ctx.kind().label(), o1, o2);
         }
         return OK;
     }
 
     private static int gaugeLogitShift(List<String> tokens, PrintStream out) throws UsageException, NpyException {
         Args a = parse("gauge logit-shift", tokens, Set.of("in", "out"), Set.of());
-        return mapFile(a, out, g -> "gauge logit-shift", Context::gaugeLogitShift);
+        return mapFile("gauge logit-shift", a, out, g -> "gauge logit-shift", Context::gaugeLogitShift);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -401,49 +415,76 @@ public final class Main {
      * chosen backend into a batch of the same shape, writes {@code --out} (checked writable before any work) and
      * prints one line {@code LABEL: SHAPE on BACKEND in T ms -> OUT}.
      */
-    private static int mapFile(Args a, PrintStream out, java.util.function.Function<Matrices, String> label, MatrixOp op)
-            throws UsageException, NpyException {
+    private static int mapFile(String cmd, Args a, PrintStream out, java.util.function.Function<Matrices, String> label,
+                               MatrixOp op) throws UsageException, NpyException {
         Path in = a.path("in");
         Path outPath = a.path("out");
-        writable(outPath);
-        Matrices g = readFinite(in);
-        try (Context ctx = open(a);
-             MatrixBatch gb = upload(ctx, g);
-             MatrixBatch rb = ctx.allocate(g.batch(), g.rows(), g.cols())) {
-            long t0 = System.nanoTime();
-            op.apply(ctx, gb, rb);
-            long t1 = System.nanoTime();
-            Npy.write(outPath, like(g, rb.toArray()));
-            out.printf(Locale.ROOT, "%s: %s on %s in %.1f ms -> %s%n", label.apply(g), g.shapeString(), ctx.kind().label(),
-                    (t1 - t0) / 1e6, outPath);
+        try (AtomicOutputs outs = AtomicOutputs.prepare(cmd, List.of(in), List.of(outPath))) {
+            Matrices g = readFinite(in);
+            try (Context ctx = open(a);
+                 MatrixBatch gb = upload(ctx, g);
+                 MatrixBatch rb = ctx.allocate(g.batch(), g.rows(), g.cols())) {
+                long t0 = System.nanoTime();
+                op.apply(ctx, gb, rb);
+                long t1 = System.nanoTime();
+                write(outs, cmd, outPath, like(g, rb.toArray()));
+                outs.commit();
+                out.printf(Locale.ROOT, "%s: %s on %s in %.1f ms -> %s%n", label.apply(g), g.shapeString(), ctx.kind().label(),
+                        (t1 - t0) / 1e6, outPath);
+            }
         }
         return OK;
     }
 
-    private static Schedule schedule(String cmd, String name) throws UsageException {
+    /**
+     * Refuses a result that holds NaN or infinity (a computation that overflowed float32, e.g. a logit shift of values
+     * near ±3.4e38), naming the output, the matrix and the element; otherwise writes it into its temporary.
+     */
+    static void write(AtomicOutputs outs, String cmd, Path file, Matrices r) throws NpyException {
+        float[] d = r.data();
+        for (int i = 0; i < d.length; i++) {
+            if (!Float.isFinite(d[i])) {
+                throw new NpyException(cmd + ": the result for " + file + " holds " + d[i] + " at " + position(r, i)
+                        + " (the computation overflowed float32); nothing was written");
+            }
+        }
+        outs.write(file, o -> Npy.writeTo(o, r));
+    }
+
+    /** {@code matrix b, row r, column c} (no matrix for a 2-D file) of flat index {@code i}. */
+    private static String position(Matrices m, int i) {
+        long per = (long) m.rows() * m.cols();
+        int b = (int) (i / per);
+        int r = (int) (i % per / m.cols());
+        int c = (int) (i % m.cols());
+        return (m.batched() ? "matrix " + b + ", " : "") + "row " + r + ", column " + c;
+    }
+
+    /** An API message about batches of one ({@code 1x48x32}) in the terms of 2-D files ({@code 48x32}). */
+    static String asFileShapes(String message) {
+        return message.replaceAll("(?<![\\dx])1x(\\d+)x(\\d+)(?![\\dx])", "$1x$2");
+    }
+
+    /** A built-in schedule by name, or a calibrated table file ({@code ortho4j calibrate --out FILE.tsv}). */
+    static Schedule schedule(String cmd, String name) throws UsageException, NpyException {
+        if (!Schedule.builtinNames().contains(name.trim().toLowerCase(Locale.ROOT))) {
+            Path file = Path.of(name);
+            if (java.nio.file.Files.isRegularFile(file) || name.endsWith(".tsv")) {
+                try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+                    return Schedule.parse(in, file.toString());
+                } catch (java.io.IOException e) {
+                    throw new NpyException(cmd + ": cannot read the schedule table " + file + ": " + IoErrors.describe(e), e);
+                } catch (java.io.UncheckedIOException e) {
+                    throw new NpyException(cmd + ": cannot read the schedule table " + file + ": " + IoErrors.describe(e.getCause()), e);
+                } catch (IllegalArgumentException e) {
+                    throw new NpyException(cmd + ": not a schedule table: " + e.getMessage(), e);
+                }
+            }
+        }
         try {
             return Schedule.byName(name);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(cmd + ": " + e.getMessage());
-        }
-    }
-
-    private static void distinctOutputs(String cmd, Path a, Path b) throws UsageException {
-        if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
-            throw new UsageException(cmd + ": the two output files must differ, both are " + a);
-        }
-    }
-
-    /** Refuses, before any work, output paths whose directory does not exist (or is not a directory). */
-    static void writable(Path... outputs) throws NpyException {
-        for (Path o : outputs) {
-            Path parent = o.toAbsolutePath().getParent();
-            if (parent != null && !java.nio.file.Files.isDirectory(parent)) {
-                throw new NpyException(o + ": cannot write: directory " + parent + " does not exist");
-            }
-            if (java.nio.file.Files.isDirectory(o)) {
-                throw new NpyException(o + ": cannot write: is a directory");
-            }
+            throw new UsageException(cmd + ": " + e.getMessage() + ", or a calibrated table FILE.tsv");
         }
     }
 
@@ -453,12 +494,7 @@ public final class Main {
         float[] d = m.data();
         for (int i = 0; i < d.length; i++) {
             if (!Float.isFinite(d[i])) {
-                long per = (long) m.rows() * m.cols();
-                int b = (int) (i / per);
-                int r = (int) (i % per / m.cols());
-                int c = (int) (i % m.cols());
-                throw new NpyException(file + ": holds a non-finite value (" + d[i] + ") at "
-                        + (m.batched() ? "matrix " + b + ", " : "") + "row " + r + ", column " + c);
+                throw new NpyException(file + ": holds a non-finite value (" + d[i] + ") at " + position(m, i));
             }
         }
         return m;

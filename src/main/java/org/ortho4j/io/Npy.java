@@ -456,6 +456,20 @@ public final class Npy {
      */
     public static void write(Path file, float[] data, int... shape) throws NpyException {
         Objects.requireNonNull(file, "file");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            writeTo(out, data, shape);
+        } catch (IOException e) {
+            throw new NpyException(file + ": cannot write: " + oneLine(e), e);
+        }
+    }
+
+    /** {@link #write(Path, Matrices)} to a stream (not closed): the CLI writes through {@link AtomicOutputs}. */
+    public static void writeTo(OutputStream out, Matrices m) throws IOException {
+        writeTo(out, m.data(), m.shape());
+    }
+
+    /** {@link #write(Path, float[], int...)} to a stream (not closed). */
+    public static void writeTo(OutputStream out, float[] data, int... shape) throws IOException {
         Objects.requireNonNull(data, "data");
         long count = 1;
         for (int d : shape) {
@@ -487,19 +501,15 @@ public final class Npy {
             head.put((byte) ' ');
         }
         head.put((byte) '\n');
-        try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(head.array());
-            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(4L * data.length, 4))).order(ByteOrder.LITTLE_ENDIAN);
-            int next = 0;
-            while (next < data.length) {
-                buf.clear();
-                while (buf.remaining() >= 4 && next < data.length) {
-                    buf.putFloat(data[next++]);
-                }
-                out.write(buf.array(), 0, buf.position());
+        out.write(head.array());
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(4L * data.length, 4))).order(ByteOrder.LITTLE_ENDIAN);
+        int next = 0;
+        while (next < data.length) {
+            buf.clear();
+            while (buf.remaining() >= 4 && next < data.length) {
+                buf.putFloat(data[next++]);
             }
-        } catch (IOException e) {
-            throw new NpyException(file + ": cannot write: " + oneLine(e), e);
+            out.write(buf.array(), 0, buf.position());
         }
     }
 
@@ -531,7 +541,6 @@ public final class Npy {
     }
 
     private static String oneLine(IOException e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + " " + e.getMessage();
-        return m.replaceAll("\\s+", " ");
+        return IoErrors.describe(e);
     }
 }

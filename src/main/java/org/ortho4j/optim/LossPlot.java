@@ -7,8 +7,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
@@ -26,8 +24,8 @@ public final class LossPlot {
         new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40),
         new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194), new Color(127, 127, 127)};
 
-    /** Writes the plot to {@code file} (parent directories created). */
-    public static void write(Path file, String title, List<Series> series) throws IOException {
+    /** Writes the plot as PNG to {@code out} (not closed). */
+    public static void write(java.io.OutputStream out, String title, List<Series> series) throws IOException {
         System.setProperty("java.awt.headless", "true");
         int w = 900, h = 560, left = 80, right = 190, top = 50, bottom = 60;
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
@@ -130,11 +128,7 @@ public final class LossPlot {
         g.drawLine(left + pw + 15, ly + 20, left + pw + 40, ly + 20);
         g.drawString("validation", left + pw + 48, ly + 24);
         g.dispose();
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        if (!ImageIO.write(img, "png", file.toFile())) {
+        if (!ImageIO.write(img, "png", out)) {
             throw new IOException("no PNG writer available");
         }
     }

@@ -1,6 +1,5 @@
 package org.ortho4j.optim;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,6 +82,33 @@ public final class Train {
             err.println("ortho4j: error: train: " + e.getMessage());
             return 2;
         }
+        // the plot file is checked (and a temporary reserved beside it) before the training runs
+        org.ortho4j.io.AtomicOutputs plotOut = null;
+        Path plotPath = null;
+        if (!plot.equalsIgnoreCase("none")) {
+            try {
+                plotPath = Path.of(plot);
+                plotOut = org.ortho4j.io.AtomicOutputs.prepare("train", List.of(), List.of(plotPath));
+            } catch (org.ortho4j.io.Npy.NpyException e) {
+                err.println("ortho4j: error: " + e.getMessage());
+                return 2;
+            } catch (java.nio.file.InvalidPathException e) {
+                err.println("ortho4j: error: train: --plot " + plot + " is not a valid path");
+                return 2;
+            }
+        }
+        try {
+            return train(kind, steps, seed, batch, width, hidden, blocks, evalEvery, optimizers, plotPath, plotOut, out, err);
+        } finally {
+            if (plotOut != null) {
+                plotOut.close();
+            }
+        }
+    }
+
+    private static int train(BackendKind kind, int steps, long seed, int batch, int width, int hidden, int blocks,
+                             int evalEvery, String optimizers, Path plotPath, org.ortho4j.io.AtomicOutputs plotOut,
+                             PrintStream out, PrintStream err) {
         Digits data = Digits.load(20250101L, 0.2);
         List<LossPlot.Series> series = new ArrayList<>();
         List<String> table = new ArrayList<>();
@@ -151,12 +177,13 @@ public final class Train {
         for (String row : table) {
             out.println(row);
         }
-        if (!plot.equalsIgnoreCase("none")) {
+        if (plotOut != null) {
             try {
-                LossPlot.write(Path.of(plot), "ortho4j train: residual MLP on UCI digits, seed " + seed, series);
-                out.println("plot: " + Path.of(plot).toAbsolutePath());
-            } catch (IOException e) {
-                err.println("ortho4j: error: train: could not write the plot " + plot + ": " + e.getMessage());
+                plotOut.write(plotPath, o -> LossPlot.write(o, "ortho4j train: residual MLP on UCI digits, seed " + seed, series));
+                plotOut.commit();
+                out.println("plot: " + plotPath.toAbsolutePath());
+            } catch (org.ortho4j.io.Npy.NpyException e) {
+                err.println("ortho4j: error: " + e.getMessage());
                 return 2;
             }
         }

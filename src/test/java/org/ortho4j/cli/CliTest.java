@@ -376,6 +376,14 @@ class CliTest {
         }
         assertTrue(r.out.contains("64x64"), r.out);
         assertFalse(r.out.contains("NaN"), r.out);
+        // every schedule's time is a median of at least three calls after a warm-up call of the case itself (or reuses
+        // a run); the exact polar reference is one call
+        long rows = r.out.lines().filter(l -> l.matches("^\\d+x\\d+ .*") && !l.contains("exact polar")).count();
+        assertTrue(rows >= 4, r.out);
+        r.out.lines().filter(l -> l.matches("^\\d+x\\d+ .*") && !l.contains("exact polar")).forEach(l -> {
+            String runs = l.substring(l.lastIndexOf(' ') + 1);
+            assertTrue(runs.startsWith("=") || Integer.parseInt(runs) >= Demo.MIN_RUNS, "fewer than 3 timed runs: " + l);
+        });
     }
 
     @Test
