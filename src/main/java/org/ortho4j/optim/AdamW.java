@@ -13,10 +13,17 @@ public final class AdamW extends BaseOptimizer {
 
     /** Hyper-parameters (defaults in brackets). */
     public static final class Options {
+        /** The defaults; set the fields to change them. */
+        public Options() {
+        }
+
         /** Learning rate [1e-3]. */
         public double lr = 1e-3;
+        /** First-moment decay β₁ [0.9]. */
         public double beta1 = 0.9;
+        /** Second-moment decay β₂ [0.999]. */
         public double beta2 = 0.999;
+        /** Added to {@code √v̂} in the denominator [1e-8]. */
         public double eps = 1e-8;
         /** Decoupled weight decay [0]. */
         public double weightDecay = 0.0;
@@ -24,6 +31,13 @@ public final class AdamW extends BaseOptimizer {
 
     private final Options o;
 
+    /**
+     * An AdamW optimizer over {@code groups}.
+     *
+     * @param ctx     the context the parameters live on
+     * @param groups  the parameter groups (roles are ignored: every parameter gets AdamW)
+     * @param options the hyper-parameters ({@code null}: the defaults)
+     */
     public AdamW(Context ctx, List<ParamGroup> groups, Options options) {
         super(ctx, groups);
         this.o = options == null ? new Options() : options;

@@ -7,11 +7,11 @@ import org.ortho4j.MatrixBatch;
 
 /**
  * DDCAdam: Adam whose update is horizontal for the gauges each group declares (DDC, arXiv 2606.29176;
- * ALGORITHMS.md §4) and exactly equivariant under them: transforming the parameters by a gauge element, stepping
- * and transforming back gives the plain step (to float32 rounding). Per role:
+ * docs/algorithms.md §4, §5.4) and exactly equivariant under them: transforming the parameters by a gauge element,
+ * stepping and transforming back gives the plain step (to float32 rounding). Per role:
  * <ul>
- * <li><b>MLP_PAIR</b> (scaling gauge), the "DDCAdam for scaling pairs" recipe of ALGORITHMS.md §4. Unit i has two
- * blocks, {@code B₁ = [W_in row i, b_in[i]]} and {@code B₂ = W_out column i}; per block, with {@code ρ = ‖B‖}:
+ * <li><b>MLP_PAIR</b> (scaling gauge), the "DDCAdam for scaling pairs" recipe of docs/algorithms.md §5.4. Unit i
+ * has two blocks, {@code B₁ = [W_in row i, b_in[i]]} and {@code B₂ = W_out column i}; per block, with {@code ρ = ‖B‖}:
  * <pre>
  * ĝ = ⟨g, B⟩;  g_tan = g − (ĝ/ρ²)·B;  x = ρ·g_tan            # x is invariant under B → sB, g → g/s
  * m ← β₁m + (1−β₁)x;  v ← β₂v + (1−β₂)x²;  u = m̂/(√v̂ + eps);  u ← u − (⟨u,B⟩/ρ²)·B
@@ -36,7 +36,13 @@ public final class DdcAdam extends BaseOptimizer {
 
     private final AdamW.Options o;
 
-    /** @param options Adam's hyper-parameters, shared with {@link AdamW} ({@code null}: the defaults) */
+    /**
+     * A DDCAdam optimizer over {@code groups}.
+     *
+     * @param ctx     the context the parameters live on
+     * @param groups  the parameter groups; each group's {@link Role} selects its gauge
+     * @param options Adam's hyper-parameters, shared with {@link AdamW} ({@code null}: the defaults)
+     */
     public DdcAdam(Context ctx, List<ParamGroup> groups, AdamW.Options options) {
         super(ctx, groups);
         this.o = options == null ? new AdamW.Options() : options;

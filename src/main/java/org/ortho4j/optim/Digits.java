@@ -17,13 +17,18 @@ import java.util.zip.GZIPInputStream;
  * Pixels are scaled to {@code [0, 1]}.
  */
 public final class Digits {
+    /** Features per image: the 8×8 pixels. */
     public static final int FEATURES = 64;
+    /** Classes: the digits 0..9. */
     public static final int CLASSES = 10;
 
     /** {@code n × 64} features, row-major, and {@code n} labels. */
     public static final class Split {
+        /** The features, {@code n × 64} row-major, scaled to {@code [0, 1]}. */
         public final float[] x;
+        /** The labels, 0..9. */
         public final int[] y;
+        /** The number of samples. */
         public final int n;
 
         Split(float[] x, int[] y) {
@@ -33,7 +38,9 @@ public final class Digits {
         }
     }
 
+    /** The training samples. */
     public final Split train;
+    /** The held-out samples. */
     public final Split validation;
 
     private Digits(Split train, Split validation) {
@@ -41,7 +48,13 @@ public final class Digits {
         this.validation = validation;
     }
 
-    /** All 1797 samples, shuffled with {@code splitSeed}, the last {@code validationFraction} held out. */
+    /**
+     * All 1797 samples, shuffled with {@code splitSeed}, the last {@code validationFraction} held out.
+     *
+     * @param splitSeed          seed of the shuffle
+     * @param validationFraction fraction of the samples held out, in {@code [0, 1]}
+     * @return the two splits
+     */
     public static Digits load(long splitSeed, double validationFraction) {
         List<float[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();

@@ -6,7 +6,7 @@ import org.ortho4j.MatrixBatch;
 import org.ortho4j.RotationGauge;
 
 /**
- * Makes a group's update horizontal for the gauges its role declares (ALGORITHMS.md §4), through the
+ * Makes a group's update horizontal for the gauges its role declares (docs/algorithms.md §4), through the
  * {@link Context}'s gauge projections:
  * <ul>
  * <li>ATTENTION: {@code gaugeRotation} on (W_Q, W_K) with the group's RoPE convention, and on (W_V, W_O);</li>

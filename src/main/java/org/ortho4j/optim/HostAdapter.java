@@ -25,6 +25,8 @@ public final class HostAdapter implements AutoCloseable {
     private int count;
 
     /**
+     * An adapter collecting the gradients of {@code optimizer}'s parameters, named by {@code ids}.
+     *
      * @param optimizer the optimizer whose {@link Optimizer#parameters()} the framework's parameters are
      * @param ids       one id per parameter, in {@link Optimizer#parameters()} order, distinct
      */
@@ -52,7 +54,12 @@ public final class HostAdapter implements AutoCloseable {
         }
     }
 
-    /** Stores the gradient of parameter {@code id} for the current step ({@code values} not modified). */
+    /**
+     * Stores the gradient of parameter {@code id} for the current step.
+     *
+     * @param id     the parameter's id
+     * @param values its gradient, row-major, the parameter's size (not modified)
+     */
     public void gradient(String id, float[] values) {
         int i = indexOf(id);
         grads[i].copyFrom(values);
@@ -62,7 +69,11 @@ public final class HostAdapter implements AutoCloseable {
         }
     }
 
-    /** Whether every parameter's gradient of the current step has arrived. */
+    /**
+     * Whether every parameter's gradient of the current step has arrived.
+     *
+     * @return {@code true} when {@link #step()} may run
+     */
     public boolean ready() {
         return count == grads.length;
     }
@@ -83,7 +94,12 @@ public final class HostAdapter implements AutoCloseable {
         count = 0;
     }
 
-    /** The current values of parameter {@code id}. */
+    /**
+     * The current values of parameter {@code id}.
+     *
+     * @param id the parameter's id
+     * @return a copy of its values, row-major
+     */
     public float[] parameter(String id) {
         return params.get(indexOf(id)).toArray();
     }

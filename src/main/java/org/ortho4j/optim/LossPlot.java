@@ -16,7 +16,14 @@ public final class LossPlot {
     private LossPlot() {
     }
 
-    /** One optimizer's curves: {@code steps[i]}, {@code train[i]}, {@code validation[i]}. */
+    /**
+     * One optimizer's curves: {@code steps[i]}, {@code train[i]}, {@code validation[i]}.
+     *
+     * @param name       the optimizer's name, shown in the legend
+     * @param steps      the steps at which the losses were measured
+     * @param train      the training loss at each step
+     * @param validation the validation loss at each step
+     */
     public record Series(String name, int[] steps, double[] train, double[] validation) {
     }
 
@@ -24,7 +31,14 @@ public final class LossPlot {
         new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40),
         new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194), new Color(127, 127, 127)};
 
-    /** Writes the plot as PNG to {@code out} (not closed). */
+    /**
+     * Writes the plot as PNG to {@code out}.
+     *
+     * @param out    where the PNG goes (not closed)
+     * @param title  the plot's title
+     * @param series the curves, one per optimizer
+     * @throws IOException when writing to {@code out} fails
+     */
     public static void write(java.io.OutputStream out, String title, List<Series> series) throws IOException {
         System.setProperty("java.awt.headless", "true");
         int w = 900, h = 560, left = 80, right = 190, top = 50, bottom = 60;

@@ -30,26 +30,43 @@ public class Muon extends BaseOptimizer {
 
     /** Hyper-parameters (defaults in brackets). */
     public static final class Options {
+        /** The defaults; set the fields to change them. */
+        public Options() {
+        }
+
         /** Learning rate of the Muon matrices [0.02]. */
         public double lr = 0.02;
         /** Momentum β [0.95]. */
         public double momentum = 0.95;
+        /** Nesterov momentum: orthogonalise {@code (1−β)·g + β·buf} rather than {@code buf} [true]. */
         public boolean nesterov = true;
         /** NS schedule [Muon's: 5 steps of (3.4445, −4.7750, 2.0315)]. */
         public Schedule schedule = Schedule.muon();
+        /** How the orthogonalised update is scaled [KELLER]. */
         public Scale scale = Scale.KELLER;
         /** Decoupled weight decay of the Muon matrices [0]. */
         public double weightDecay = 0.0;
         /** The AdamW inside, for the other parameters. */
         public double adamLr = 3e-3;
+        /** β₁ of the AdamW inside [0.9]. */
         public double adamBeta1 = 0.9;
+        /** β₂ of the AdamW inside [0.95]. */
         public double adamBeta2 = 0.95;
+        /** eps of the AdamW inside [1e-8]. */
         public double adamEps = 1e-8;
+        /** Decoupled weight decay of the AdamW inside [0]. */
         public double adamWeightDecay = 0.0;
     }
 
     final Options o;
 
+    /**
+     * A Muon optimizer over {@code groups}.
+     *
+     * @param ctx     the context the parameters live on
+     * @param groups  the parameter groups; each group's {@link Role} selects its update rule
+     * @param options the hyper-parameters ({@code null}: the defaults)
+     */
     public Muon(Context ctx, List<ParamGroup> groups, Options options) {
         super(ctx, groups);
         this.o = options == null ? new Options() : options;
@@ -115,7 +132,14 @@ public class Muon extends BaseOptimizer {
         return d;
     }
 
-    /** The update scale of an {@code m × n} matrix. */
+    /**
+     * The update scale of an {@code m × n} matrix.
+     *
+     * @param scale the rule
+     * @param m     rows
+     * @param n     columns
+     * @return {@code max(1, m/n)^½} (KELLER) or {@code 0.2·√max(m, n)} (MOONLIGHT)
+     */
     public static double scale(Scale scale, int m, int n) {
         return scale == Scale.KELLER ? Math.sqrt(Math.max(1.0, (double) m / n)) : 0.2 * Math.sqrt(Math.max(m, n));
     }

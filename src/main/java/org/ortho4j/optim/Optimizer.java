@@ -30,23 +30,47 @@ import org.ortho4j.MatrixBatch;
  */
 public interface Optimizer extends AutoCloseable {
 
-    /** A short name, e.g. {@code muon}. */
+    /**
+     * A short name.
+     *
+     * @return the name, e.g. {@code muon}
+     */
     String name();
 
+    /**
+     * The context the parameters and the optimizer state live on.
+     *
+     * @return the context
+     */
     Context context();
 
+    /**
+     * The parameter groups, in the order given at construction.
+     *
+     * @return the groups (unmodifiable)
+     */
     List<ParamGroup> groups();
 
-    /** Every parameter of every group, in group order. */
+    /**
+     * Every parameter of every group, in group order.
+     *
+     * @return the parameters, the order {@link #step} expects the gradients in
+     */
     List<MatrixBatch> parameters();
 
     /**
-     * One update of every parameter from {@code grads} (same order and shapes as {@link #parameters()}, same
-     * context, not modified).
+     * One update of every parameter from {@code grads}.
+     *
+     * @param grads one gradient per parameter: same order and shapes as {@link #parameters()}, same context; not
+     *              modified
      */
     void step(List<MatrixBatch> grads);
 
-    /** Number of steps taken. */
+    /**
+     * Number of steps taken.
+     *
+     * @return the number of completed {@link #step} calls
+     */
     long steps();
 
     /** Releases the optimizer state (not the parameters). */

@@ -48,7 +48,13 @@ public final class ParamGroup {
         this.layer = role == Role.OUTPUT ? Lmo.Layer.OUTPUT : role == Role.EMBEDDING ? Lmo.Layer.INPUT : Lmo.Layer.HIDDEN;
     }
 
-    /** Hidden weight matrices (no gauge). */
+    /**
+     * Hidden weight matrices (no gauge).
+     *
+     * @param name    the group's name, used in messages
+     * @param weights one or more weight matrices {@code m × n} (rows = outputs)
+     * @return a {@link Role#HIDDEN} group
+     */
     public static ParamGroup hidden(String name, MatrixBatch... weights) {
         if (weights.length == 0) {
             throw new IllegalArgumentException(name + ": a hidden group needs at least one matrix");
@@ -57,12 +63,25 @@ public final class ParamGroup {
         return new ParamGroup(name, Role.HIDDEN, List.of(weights), v, 0, 0, null);
     }
 
-    /** An embedding table {@code vocab × width}. */
+    /**
+     * An embedding table.
+     *
+     * @param name  the group's name, used in messages
+     * @param table the table, {@code vocab × width}
+     * @return a {@link Role#EMBEDDING} group
+     */
     public static ParamGroup embedding(String name, MatrixBatch table) {
         return new ParamGroup(name, Role.EMBEDDING, List.of(table), List.of(false), 0, 0, null);
     }
 
-    /** The output head {@code W_U} ({@code vocab × width}) and its bias ({@code 1 × vocab}, or {@code null}). */
+    /**
+     * The output head and its bias.
+     *
+     * @param name the group's name, used in messages
+     * @param head the head {@code W_U}, {@code vocab × width}
+     * @param bias its bias, {@code 1 × vocab}, or {@code null}
+     * @return a {@link Role#OUTPUT} group
+     */
     public static ParamGroup output(String name, MatrixBatch head, MatrixBatch bias) {
         if (bias == null) {
             return new ParamGroup(name, Role.OUTPUT, List.of(head), List.of(false), 0, 0, null);
@@ -73,7 +92,13 @@ public final class ParamGroup {
         return new ParamGroup(name, Role.OUTPUT, List.of(head, bias), List.of(false, true), 0, 0, null);
     }
 
-    /** Biases and gains, each {@code 1 × n}. */
+    /**
+     * Biases and gains.
+     *
+     * @param name    the group's name, used in messages
+     * @param vectors one or more vectors, each {@code 1 × n}
+     * @return a {@link Role#BIAS_GAIN} group
+     */
     public static ParamGroup biasGain(String name, MatrixBatch... vectors) {
         if (vectors.length == 0) {
             throw new IllegalArgumentException(name + ": a bias/gain group needs at least one vector");
@@ -82,8 +107,17 @@ public final class ParamGroup {
     }
 
     /**
-     * One attention layer: {@code W_Q} ({@code heads·d × D}), {@code W_K}, {@code W_V} ({@code kvHeads·d × D}),
-     * {@code W_O} ({@code D × heads·d}); {@code rope} is the Q/K RoPE convention.
+     * One attention layer (layout of {@link RotationGauge}).
+     *
+     * @param name    the group's name, used in messages
+     * @param q       {@code W_Q}, {@code heads·d × D}
+     * @param k       {@code W_K}, {@code kvHeads·d × D}
+     * @param v       {@code W_V}, {@code kvHeads·d × D}
+     * @param o       {@code W_O}, {@code D × heads·d}
+     * @param heads   query heads
+     * @param kvHeads key/value heads, dividing {@code heads} (grouped-query attention when fewer)
+     * @param rope    the Q/K RoPE convention
+     * @return a {@link Role#ATTENTION} group
      */
     public static ParamGroup attention(String name, MatrixBatch q, MatrixBatch k, MatrixBatch v, MatrixBatch o,
                                        int heads, int kvHeads, RotationGauge.Rope rope) {
@@ -101,7 +135,15 @@ public final class ParamGroup {
         return new ParamGroup(name, Role.ATTENTION, List.of(q, k, v, o), List.of(false, false, false, false), heads, kvHeads, rope);
     }
 
-    /** An MLP pair of a ReLU layer: {@code W_in} ({@code k × D1}), {@code W_out} ({@code D2 × k}), {@code b_in} ({@code 1 × k} or {@code null}). */
+    /**
+     * An MLP pair of a ReLU (positively homogeneous) layer.
+     *
+     * @param name the group's name, used in messages
+     * @param wIn  {@code W_in}, {@code k × D1}
+     * @param wOut {@code W_out}, {@code D2 × k}
+     * @param bIn  {@code b_in}, {@code 1 × k}, or {@code null}
+     * @return a {@link Role#MLP_PAIR} group
+     */
     public static ParamGroup mlpPair(String name, MatrixBatch wIn, MatrixBatch wOut, MatrixBatch bIn) {
         if (wOut.cols() != wIn.rows() || wOut.batch() != wIn.batch()) {
             throw new IllegalArgumentException(name + ": W_out " + wOut.shape() + " must have " + wIn.rows() + " columns for W_in " + wIn.shape());
@@ -117,7 +159,12 @@ public final class ParamGroup {
 
     // ---------------------------------------------------------------- settings
 
-    /** Multiplies every learning rate of this group (default 1). */
+    /**
+     * Multiplies every learning rate of this group (default 1).
+     *
+     * @param s the factor, finite and ≥ 0
+     * @return this group
+     */
     public ParamGroup lrScale(double s) {
         if (!(s >= 0) || !Double.isFinite(s)) {
             throw new IllegalArgumentException(name + ": lrScale must be finite and ≥ 0, got " + s);
@@ -126,7 +173,12 @@ public final class ParamGroup {
         return this;
     }
 
-    /** Decoupled weight decay of this group, overriding the optimizer's. */
+    /**
+     * Decoupled weight decay of this group, overriding the optimizer's.
+     *
+     * @param wd the weight decay, finite and ≥ 0
+     * @return this group
+     */
     public ParamGroup weightDecay(double wd) {
         if (!(wd >= 0) || !Double.isFinite(wd)) {
             throw new IllegalArgumentException(name + ": weight decay must be finite and ≥ 0, got " + wd);
@@ -135,13 +187,23 @@ public final class ParamGroup {
         return this;
     }
 
-    /** SCION: the LMO of this group's matrices, overriding the choice by role. */
+    /**
+     * SCION: the LMO of this group's matrices, overriding the choice by role.
+     *
+     * @param l the LMO
+     * @return this group
+     */
     public ParamGroup lmo(Lmo l) {
         this.lmo = Objects.requireNonNull(l, "lmo");
         return this;
     }
 
-    /** SCION: the radius ρ of this group ({@code W ← W − γρ·lmo(d)}), overriding the optimizer's. */
+    /**
+     * SCION: the radius ρ of this group ({@code W ← W − γρ·lmo(d)}), overriding the optimizer's.
+     *
+     * @param r the radius, positive and finite
+     * @return this group
+     */
     public ParamGroup radius(double r) {
         if (!(r > 0) || !Double.isFinite(r)) {
             throw new IllegalArgumentException(name + ": radius must be positive, got " + r);
@@ -150,7 +212,12 @@ public final class ParamGroup {
         return this;
     }
 
-    /** Where the layer sits (input, hidden, output); the SCION LMO scales and Muon's role depend on it. */
+    /**
+     * Where the layer sits (input, hidden, output); the SCION LMO scales and Muon's role depend on it.
+     *
+     * @param l the layer position
+     * @return this group
+     */
     public ParamGroup layer(Lmo.Layer l) {
         this.layer = Objects.requireNonNull(l, "layer");
         return this;
@@ -158,54 +225,113 @@ public final class ParamGroup {
 
     // ---------------------------------------------------------------- access
 
+    /**
+     * The group's name.
+     *
+     * @return the name given at construction
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * What the group is.
+     *
+     * @return its role
+     */
     public Role role() {
         return role;
     }
 
+    /**
+     * The group's parameters, in the order of its {@link Role}.
+     *
+     * @return the parameters (unmodifiable)
+     */
     public List<MatrixBatch> params() {
         return params;
     }
 
-    /** Whether parameter {@code i} is a {@code 1 × n} vector (bias or gain) rather than a weight matrix. */
+    /**
+     * Whether parameter {@code i} is a vector rather than a weight matrix.
+     *
+     * @param i the parameter's index in {@link #params()}
+     * @return {@code true} for a {@code 1 × n} bias or gain
+     */
     public boolean isVector(int i) {
         return vector.get(i);
     }
 
+    /**
+     * ATTENTION: the number of query heads.
+     *
+     * @return the heads, 0 for other roles
+     */
     public int heads() {
         return heads;
     }
 
+    /**
+     * ATTENTION: the number of key/value heads.
+     *
+     * @return the key/value heads, 0 for other roles
+     */
     public int kvHeads() {
         return kvHeads;
     }
 
+    /**
+     * ATTENTION: the Q/K RoPE convention.
+     *
+     * @return the convention, {@code null} for other roles
+     */
     public RotationGauge.Rope rope() {
         return rope;
     }
 
+    /**
+     * The factor on every learning rate of this group.
+     *
+     * @return the factor (default 1)
+     */
     public double lrScale() {
         return lrScale;
     }
 
-    /** The group's weight decay, or {@code fallback} when none was set. */
+    /**
+     * The group's weight decay.
+     *
+     * @param fallback the optimizer's weight decay
+     * @return the group's weight decay, or {@code fallback} when none was set
+     */
     public double weightDecayOr(double fallback) {
         return weightDecay == null ? fallback : weightDecay;
     }
 
-    /** The group's LMO, or {@code null} to choose by role. */
+    /**
+     * The group's LMO.
+     *
+     * @return the LMO set with {@link #lmo(Lmo)}, or {@code null} to choose by role
+     */
     public Lmo lmo() {
         return lmo;
     }
 
-    /** The group's radius, or {@code fallback}. */
+    /**
+     * The group's radius.
+     *
+     * @param fallback the optimizer's radius
+     * @return the group's radius, or {@code fallback} when none was set
+     */
     public double radiusOr(double fallback) {
         return radius == null ? fallback : radius;
     }
 
+    /**
+     * Where the layer sits.
+     *
+     * @return the layer position (by role unless set with {@link #layer(Lmo.Layer)})
+     */
     public Lmo.Layer layer() {
         return layer;
     }

@@ -20,10 +20,15 @@ import org.ortho4j.MatrixBatch;
  * OUTPUT (softmax is unchanged by adding the same amount to every logit).
  */
 public final class ResidualMlp implements AutoCloseable {
+    /** Input features per sample. */
     public final int inputs;
+    /** Residual stream width D. */
     public final int width;
+    /** Hidden width H of each block. */
     public final int hidden;
+    /** Number of residual blocks L. */
     public final int blocks;
+    /** Number of classes (logits). */
     public final int classes;
     final MatrixBatch e;
     final MatrixBatch eb;
@@ -61,7 +66,18 @@ public final class ResidualMlp implements AutoCloseable {
         params.add(ub);
     }
 
-    /** A model with weights drawn from {@code seed} (same seed, same weights). */
+    /**
+     * A model with weights drawn from {@code seed} (same seed, same weights).
+     *
+     * @param ctx     the context its parameters live on
+     * @param inputs  input features per sample
+     * @param width   residual stream width D
+     * @param hidden  hidden width H of each block
+     * @param blocks  number of residual blocks L
+     * @param classes number of classes
+     * @param seed    seed of the initial weights
+     * @return the model (close it to release its parameters)
+     */
     public static ResidualMlp create(Context ctx, int inputs, int width, int hidden, int blocks, int classes, long seed) {
         return new ResidualMlp(ctx, inputs, width, hidden, blocks, classes, new Random(seed));
     }
@@ -75,8 +91,10 @@ public final class ResidualMlp implements AutoCloseable {
     }
 
     /**
-     * The parameter groups, in {@link #parameters()} order: the input layer (HIDDEN at the INPUT position), its
-     * bias (BIAS_GAIN), one MLP_PAIR per block {@code (W_in, W_out, b_in)}, the head (OUTPUT with its bias).
+     * The parameter groups, in {@link #parameters()} order.
+     *
+     * @return the input layer (HIDDEN at the INPUT position), its bias (BIAS_GAIN), one MLP_PAIR per block
+     *         {@code (W_in, W_out, b_in)}, the head (OUTPUT with its bias)
      */
     public List<ParamGroup> groups() {
         List<ParamGroup> g = new ArrayList<>();
@@ -89,11 +107,20 @@ public final class ResidualMlp implements AutoCloseable {
         return g;
     }
 
+    /**
+     * The parameters.
+     *
+     * @return every parameter, in the order of {@link #groups()}
+     */
     public List<MatrixBatch> parameters() {
         return List.copyOf(params);
     }
 
-    /** Zero-filled gradient batches, one per parameter. */
+    /**
+     * Zero-filled gradient batches, one per parameter.
+     *
+     * @return new batches (the caller closes them), in {@link #parameters()} order
+     */
     public List<MatrixBatch> newGradients() {
         List<MatrixBatch> gs = new ArrayList<>();
         for (MatrixBatch p : params) {
@@ -105,10 +132,14 @@ public final class ResidualMlp implements AutoCloseable {
     }
 
     /**
-     * Mean cross-entropy of the {@code n} samples {@code x} ({@code n × inputs}) with labels {@code y}; when
-     * {@code grads} is not null its batches receive the gradient of that loss.
+     * Mean cross-entropy of {@code n} samples, and optionally its gradient.
      *
+     * @param x       the samples, {@code n × inputs} row-major
+     * @param y       their labels
+     * @param n       the number of samples
+     * @param grads   when not null, its batches ({@link #newGradients()}) receive the gradient of the loss
      * @param correct when not null, {@code correct[0]} receives the number of correctly classified samples
+     * @return the mean cross-entropy
      */
     public double loss(float[] x, int[] y, int n, List<MatrixBatch> grads, int[] correct) {
         float[] E = e.toArray(), Eb = eb.toArray(), U = u.toArray(), Ub = ub.toArray();

@@ -2,7 +2,7 @@ package org.ortho4j.optim;
 
 /**
  * What a parameter group is, which decides the update rule each optimizer applies to it and the gauges
- * (ALGORITHMS.md §4) that DDC projects off.
+ * (docs/algorithms.md §4) that DDC projects off.
  * <table>
  * <caption>Roles and their parameters, in {@link ParamGroup#params()} order</caption>
  * <tr><th>role</th><th>parameters</th><th>gauge</th></tr>
@@ -19,5 +19,16 @@ package org.ortho4j.optim;
  * </table>
  */
 public enum Role {
-    HIDDEN, EMBEDDING, OUTPUT, BIAS_GAIN, ATTENTION, MLP_PAIR
+    /** Hidden weight matrices; no gauge. */
+    HIDDEN,
+    /** An embedding table; no gauge. */
+    EMBEDDING,
+    /** The output head and its optional bias; logit-shift gauge. */
+    OUTPUT,
+    /** Biases and gains stored as vectors; no gauge. */
+    BIAS_GAIN,
+    /** An attention block's {@code W_Q, W_K, W_V, W_O}; rotation gauge per head. */
+    ATTENTION,
+    /** An MLP's {@code W_in}, {@code W_out} and optional {@code b_in}; scaling gauge per hidden unit. */
+    MLP_PAIR
 }

@@ -6,7 +6,7 @@ import org.ortho4j.MatrixBatch;
 import org.ortho4j.Schedule;
 
 /**
- * ROOT (He et al. 2025, arXiv 2511.20626; huawei-noah ROOT {@code example_train.py}; ALGORITHMS.md §2) on the
+ * ROOT (He et al. 2025, arXiv 2511.20626; huawei-noah ROOT {@code example_train.py}; docs/algorithms.md §3, §5.3) on the
  * weight matrices of HIDDEN, ATTENTION and MLP_PAIR groups, AdamW (same lr) on the rest:
  * <pre>
  * buf ← μ·buf + g;  M = g + μ·buf (Nesterov)            # μ = 0.95
@@ -21,22 +21,39 @@ public final class Root extends BaseOptimizer {
 
     /** Hyper-parameters (defaults in brackets). */
     public static final class Options {
+        /** The defaults; set the fields to change them. */
+        public Options() {
+        }
+
         /** Learning rate, shared by the ROOT matrices and the AdamW inside [1e-3]. */
         public double lr = 1e-3;
+        /** Momentum μ in {@code buf ← μ·buf + g} [0.95]. */
         public double momentum = 0.95;
+        /** Nesterov momentum: {@code M = g + μ·buf} rather than {@code buf} [true]. */
         public boolean nesterov = true;
         /** Soft-threshold quantile [0.9]. */
         public double quantile = 0.9;
+        /** NS schedule of the base part [{@link Schedule#root()}]. */
         public Schedule schedule = Schedule.root();
         /** Decoupled weight decay, all parameters [0; the reference uses 0.1]. */
         public double weightDecay = 0.0;
+        /** β₁ of the AdamW inside [0.9]. */
         public double adamBeta1 = 0.9;
+        /** β₂ of the AdamW inside [0.95]. */
         public double adamBeta2 = 0.95;
+        /** eps of the AdamW inside [1e-8]. */
         public double adamEps = 1e-8;
     }
 
     private final Options o;
 
+    /**
+     * A ROOT optimizer over {@code groups}.
+     *
+     * @param ctx     the context the parameters live on
+     * @param groups  the parameter groups; each group's {@link Role} selects its update rule
+     * @param options the hyper-parameters ({@code null}: the defaults)
+     */
     public Root(Context ctx, List<ParamGroup> groups, Options options) {
         super(ctx, groups);
         this.o = options == null ? new Options() : options;

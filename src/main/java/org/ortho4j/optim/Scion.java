@@ -8,7 +8,7 @@ import org.ortho4j.Schedule;
 
 /**
  * SCION and its unconstrained variant (Pethick et al. 2025, arXiv 2502.07529; LIONS-EPFL/scion {@code scion.py};
- * ALGORITHMS.md §3) on every parameter, each with its layer's LMO and radius ρ:
+ * docs/algorithms.md §2.2 and §5.2) on every parameter, each with its layer's LMO and radius ρ:
  * <pre>
  * d ← α·g + (1−α)·d                        # α = 0.1
  * W ← W − γ·ρ·lmo(d)                        # uSCG (unconstrained)
@@ -23,6 +23,10 @@ public final class Scion extends BaseOptimizer {
 
     /** Hyper-parameters (defaults in brackets). */
     public static final class Options {
+        /** The defaults; set the fields to change them. */
+        public Options() {
+        }
+
         /** Step size γ [1e-3]. */
         public double lr = 1e-3;
         /** Momentum weight α in {@code d ← α·g + (1−α)·d} [0.1]. */
@@ -37,6 +41,13 @@ public final class Scion extends BaseOptimizer {
 
     private final Options o;
 
+    /**
+     * A SCION optimizer (uSCG or SCG, see {@link Options#unconstrained}) over {@code groups}.
+     *
+     * @param ctx     the context the parameters live on
+     * @param groups  the parameter groups; each group's {@link Role} selects its update rule
+     * @param options the hyper-parameters ({@code null}: the defaults)
+     */
     public Scion(Context ctx, List<ParamGroup> groups, Options options) {
         super(ctx, groups);
         this.o = options == null ? new Options() : options;

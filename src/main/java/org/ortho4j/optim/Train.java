@@ -28,7 +28,14 @@ public final class Train {
             "Trains a residual ReLU MLP on the UCI handwritten digits (1797 8x8 images, CC BY 4.0) with each optimizer",
             "from the same seed; prints progress, final train/validation losses, and writes a loss-curve plot.");
 
-    /** Entry point for the CLI; returns the exit status (0 ok, 2 usage error, 1 failure). */
+    /**
+     * Entry point for the CLI.
+     *
+     * @param args the arguments after {@code train}
+     * @param out  where progress and results go
+     * @param err  where errors go
+     * @return the exit status (0 ok, 2 usage error, 1 failure)
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         String backend = "auto";
         int steps = 600;
@@ -265,6 +272,11 @@ public final class Train {
         return n;
     }
 
+    /**
+     * Runs {@code train} and exits with its status.
+     *
+     * @param args the arguments, as for {@code ortho4j train}
+     */
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }

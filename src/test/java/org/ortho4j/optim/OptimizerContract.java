@@ -13,7 +13,7 @@ import org.ortho4j.Schedule;
 
 /**
  * Each optimizer's step against small cases derived by hand from the formulas in the class javadocs
- * (ALGORITHMS.md §1–§4). Written once; every backend subclasses it.
+ * (docs/algorithms.md §5). Written once; every backend subclasses it.
  */
 public abstract class OptimizerContract extends BackendContract {
 
