@@ -34,12 +34,22 @@ public final class Context implements AutoCloseable {
         this.selection = selection;
     }
 
-    /** The best backend here: CUDA when a device and driver are present, otherwise CPU. */
+    /**
+     * The best backend here: CUDA when a device and driver are present, otherwise CPU.
+     *
+     * @return a new context; {@link #selectionReason()} says why this backend
+     */
     public static Context create() {
         return create(BackendKind.AUTO);
     }
 
-    /** A context on the requested backend; {@link BackendKind#CUDA} fails with the reason when none can run. */
+    /**
+     * A context on the requested backend.
+     *
+     * @param kind {@link BackendKind#CPU}, {@link BackendKind#CUDA}, or {@link BackendKind#AUTO} (CUDA when it can run)
+     * @return a new context
+     * @throws BackendUnavailableException for {@link BackendKind#CUDA} when no CUDA backend can run, with the reason
+     */
     public static Context create(BackendKind kind) {
         Objects.requireNonNull(kind, "kind");
         if (kind == BackendKind.CPU) {
@@ -72,6 +82,8 @@ public final class Context implements AutoCloseable {
      * emulated device) or a backend module that is not on the service path. No fallback: the provider runs or this
      * fails.
      *
+     * @param provider the provider whose backend to use
+     * @return a new context
      * @throws BackendUnavailableException with the provider's reason when it cannot run here
      */
     public static Context create(BackendProvider provider) {
@@ -83,26 +95,49 @@ public final class Context implements AutoCloseable {
         return new Context(provider.create(), "provider " + provider.getClass().getSimpleName() + " requested");
     }
 
-    /** A CPU context with {@code threads} worker threads. */
+    /**
+     * A CPU context with {@code threads} worker threads.
+     *
+     * @param threads the number of worker threads, at least 1
+     * @return a new CPU context
+     */
     public static Context cpu(int threads) {
         return new Context(new CpuBackend(threads), "cpu requested with " + threads + " threads");
     }
 
+    /**
+     * The kind of backend the work runs on.
+     *
+     * @return {@link BackendKind#CPU} or {@link BackendKind#CUDA}, never {@link BackendKind#AUTO}
+     */
     public BackendKind kind() {
         return backend.kind();
     }
 
-    /** What runs the work, e.g. {@code cpu: 2 threads}. */
+    /**
+     * What runs the work.
+     *
+     * @return a one-line description, e.g. {@code cpu: 2 threads}
+     */
     public String description() {
         return backend.description();
     }
 
-    /** Why this backend was chosen (for {@link BackendKind#AUTO}: why CUDA was not, when it was not). */
+    /**
+     * Why this backend was chosen.
+     *
+     * @return the reason; for {@link BackendKind#AUTO}, why CUDA was not chosen when it was not
+     */
     public String selectionReason() {
         return selection;
     }
 
-    /** Service-provider access to the backend. */
+    /**
+     * Service-provider access to the backend.
+     *
+     * @return the backend
+     * @throws IllegalStateException when the context is closed
+     */
     public Backend backend() {
         if (closed) {
             throw new IllegalStateException("context is closed");
@@ -112,14 +147,29 @@ public final class Context implements AutoCloseable {
 
     // ------------------------------------------------------------------ memory
 
-    /** A new batch; its contents are undefined until written. */
+    /**
+     * A new batch; its contents are undefined until written.
+     *
+     * @param batch the number of matrices, at least 1
+     * @param rows  rows of each matrix, at least 1
+     * @param cols  columns of each matrix, at least 1
+     * @return the batch (close it to free its memory)
+     */
     public MatrixBatch allocate(int batch, int rows, int cols) {
         checkShape("allocate", batch, rows, cols);
         Storage s = backend().allocate((long) batch * rows * cols);
         return new MatrixBatch(this, s, batch, rows, cols);
     }
 
-    /** A new batch holding {@code data} (length {@code batch·rows·cols}, row-major, not modified). */
+    /**
+     * A new batch holding {@code data}.
+     *
+     * @param data  {@code batch·rows·cols} values, row-major, matrix after matrix; not modified
+     * @param batch the number of matrices, at least 1
+     * @param rows  rows of each matrix, at least 1
+     * @param cols  columns of each matrix, at least 1
+     * @return the batch (close it to free its memory)
+     */
     public MatrixBatch upload(float[] data, int batch, int rows, int cols) {
         checkShape("upload", batch, rows, cols);
         Objects.requireNonNull(data, "data");
@@ -132,7 +182,12 @@ public final class Context implements AutoCloseable {
         return m;
     }
 
-    /** A new batch with the same shape and contents as {@code src}. */
+    /**
+     * A new batch with the same shape and contents as {@code src}.
+     *
+     * @param src a batch of this context
+     * @return the copy
+     */
     public MatrixBatch copy(MatrixBatch src) {
         own("copy", "src", src);
         MatrixBatch m = allocate(src.batch(), src.rows(), src.cols());
@@ -142,18 +197,26 @@ public final class Context implements AutoCloseable {
 
     // ------------------------------------------------------------------ Newton–Schulz
 
-    /** {@code out = NS(g)} with {@code schedule} in float32; see {@link #newtonSchulz(MatrixBatch, Schedule, Precision, MatrixBatch)}. */
+    /**
+     * {@code out = NS(g)} in float32; see {@link #newtonSchulz(MatrixBatch, Schedule, Precision, MatrixBatch)}.
+     *
+     * @param g        input, not modified (unless it is {@code out})
+     * @param schedule the coefficient schedule, resolved for the matrices' shape
+     * @param out      output, same shape as {@code g}; may be {@code g}
+     */
     public void newtonSchulz(MatrixBatch g, Schedule schedule, MatrixBatch out) {
         newtonSchulz(g, schedule, Precision.FP32, out);
     }
 
     /**
-     * Newton–Schulz orthogonalisation of each matrix (ALGORITHMS.md §1): {@code X0 = G/(s‖G‖_F + eps)}, then per
+     * Newton–Schulz orthogonalisation of each matrix (docs/algorithms.md §1.1): {@code X0 = G/(s‖G‖_F + eps)}, then per
      * step {@code A = X Xᵀ, B = b·A + c·A·A, X = a·X + B·X} on the wide orientation. Approximates
      * {@code polar(G) = U Vᵀ}; how closely depends on the schedule (Muon's does not converge).
      *
-     * @param g        input, not modified (unless it is {@code out})
-     * @param out      output, same shape as {@code g}; may be {@code g}
+     * @param g         input, not modified (unless it is {@code out})
+     * @param schedule  the coefficient schedule, resolved for the matrices' shape
+     * @param precision the rounding of the matrix products' operands (docs/algorithms.md §1.5)
+     * @param out       output, same shape as {@code g}; may be {@code g}
      * @throws NonFiniteInputException when {@code g} holds NaN or infinity; nothing is written
      */
     public void newtonSchulz(MatrixBatch g, Schedule schedule, Precision precision, MatrixBatch out) {
@@ -166,7 +229,13 @@ public final class Context implements AutoCloseable {
         backend.newtonSchulz(g, schedule.resolve(g.rows(), g.cols()), precision, out);
     }
 
-    /** Allocating form of {@link #newtonSchulz(MatrixBatch, Schedule, MatrixBatch)}. */
+    /**
+     * Allocating form of {@link #newtonSchulz(MatrixBatch, Schedule, MatrixBatch)}.
+     *
+     * @param g        input, not modified
+     * @param schedule the coefficient schedule, resolved for the matrices' shape
+     * @return a new batch holding {@code NS(g)}
+     */
     public MatrixBatch newtonSchulz(MatrixBatch g, Schedule schedule) {
         return produce("newtonSchulz", "g", g, out -> newtonSchulz(g, schedule, out));
     }
@@ -174,9 +243,12 @@ public final class Context implements AutoCloseable {
     // ------------------------------------------------------------------ polar and LMOs
 
     /**
-     * The exact polar factor {@code U Vᵀ} of each matrix from its SVD, computed in float64. Singular values at or
-     * below {@code max(m,n)·2⁻⁵²·σ_max} count as zero and contribute nothing, so a zero matrix maps to zero and a
-     * rank-deficient one to the partial isometry on its range, the limit Newton–Schulz approaches.
+     * The exact polar factor {@code U Vᵀ} of each matrix from its SVD, computed in float64 (docs/algorithms.md §2.1).
+     * Singular values at or below {@code max(m,n)·2⁻⁵²·σ_max} count as zero and contribute nothing, so a zero matrix
+     * maps to zero and a rank-deficient one to the partial isometry on its range, the limit Newton–Schulz approaches.
+     *
+     * @param g   input, not modified (unless it is {@code out})
+     * @param out output, same shape as {@code g}; may be {@code g}
      */
     public void polar(MatrixBatch g, MatrixBatch out) {
         own("polar", "g", g);
@@ -185,11 +257,23 @@ public final class Context implements AutoCloseable {
         backend.polar(g, out);
     }
 
+    /**
+     * Allocating form of {@link #polar(MatrixBatch, MatrixBatch)}.
+     *
+     * @param g input, not modified
+     * @return a new batch holding {@code polar(g)}
+     */
     public MatrixBatch polar(MatrixBatch g) {
         return produce("polar", "g", g, out -> polar(g, out));
     }
 
-    /** {@code out = lmo(d)} per matrix; {@code out} may be {@code d}. See {@link Lmo}. */
+    /**
+     * {@code out = lmo(d)} per matrix (docs/algorithms.md §2.2). See {@link Lmo}.
+     *
+     * @param lmo the oracle: norm, layer position, scale
+     * @param d   input, not modified (unless it is {@code out})
+     * @param out output, same shape as {@code d}; may be {@code d}
+     */
     public void lmo(Lmo lmo, MatrixBatch d, MatrixBatch out) {
         Objects.requireNonNull(lmo, "lmo: lmo");
         own("lmo", "d", d);
@@ -198,6 +282,13 @@ public final class Context implements AutoCloseable {
         backend.lmo(lmo, d, out);
     }
 
+    /**
+     * Allocating form of {@link #lmo(Lmo, MatrixBatch, MatrixBatch)}.
+     *
+     * @param lmo the oracle
+     * @param d   input, not modified
+     * @return a new batch holding {@code lmo(d)}
+     */
     public MatrixBatch lmo(Lmo lmo, MatrixBatch d) {
         return produce("lmo", "d", d, out -> lmo(lmo, d, out));
     }
@@ -205,10 +296,14 @@ public final class Context implements AutoCloseable {
     // ------------------------------------------------------------------ soft-threshold
 
     /**
-     * ROOT's outlier split of each matrix (ALGORITHMS.md §2): {@code ε = quantile(|m|, q) + 1e-9} with
+     * ROOT's outlier split of each matrix (docs/algorithms.md §3): {@code ε = quantile(|m|, q) + 1e-9} with
      * {@code torch.quantile}'s linear interpolation, {@code outlier = sign(m)·max(|m| − ε, 0)},
      * {@code base = clamp(m, −ε, ε)}, so {@code base + outlier = m}.
      *
+     * @param m        input, not modified
+     * @param quantile the quantile q, in {@code [0, 1]}
+     * @param base     output, same shape as {@code m}, distinct from the others
+     * @param outlier  output, same shape as {@code m}, distinct from the others
      * @return the ε of each matrix
      */
     public float[] softThreshold(MatrixBatch m, double quantile, MatrixBatch base, MatrixBatch outlier) {
@@ -226,9 +321,16 @@ public final class Context implements AutoCloseable {
     }
 
     /**
-     * ROOT's fused step: {@code buf ← μ·buf + grad}, {@code M = grad + μ·buf} (Nesterov) or {@code M = buf}, then
-     * {@link #softThreshold} of {@code M}. {@code buf} is modified; {@code grad} is not.
+     * ROOT's fused step (docs/algorithms.md §3.3): {@code buf ← μ·buf + grad}, {@code M = grad + μ·buf} (Nesterov)
+     * or {@code M = buf}, then {@link #softThreshold} of {@code M}.
      *
+     * @param grad     the gradient, not modified
+     * @param buf      the momentum buffer, same shape, updated in place
+     * @param momentum μ, in {@code [0, 1)}
+     * @param nesterov whether {@code M = grad + μ·buf} (else {@code M = buf})
+     * @param quantile the quantile q, in {@code [0, 1]}
+     * @param base     output, same shape as {@code grad}, distinct from the others
+     * @param outlier  output, same shape as {@code grad}, distinct from the others
      * @return the ε of each matrix
      */
     public float[] momentumSoftThreshold(MatrixBatch grad, MatrixBatch buf, double momentum, boolean nesterov,
@@ -258,7 +360,16 @@ public final class Context implements AutoCloseable {
 
     /**
      * Removes from the update {@code (g1, g2)} its component along the rotation orbit of {@code (w1, w2)}, per
-     * head (or per query group), writing {@code (h1, h2)}. Shapes and conventions: {@link RotationGauge}.
+     * head (or per query group), writing {@code (h1, h2)} (docs/algorithms.md §4.1). Shapes and conventions:
+     * {@link RotationGauge}.
+     *
+     * @param gauge the pair (Q/K or V/O), heads, key/value heads and RoPE convention
+     * @param w1    {@code W_Q} or {@code W_V}, not modified
+     * @param w2    {@code W_K} or {@code W_O}, not modified
+     * @param g1    the update of {@code w1}, not modified
+     * @param g2    the update of {@code w2}, not modified
+     * @param h1    output, the shape of {@code w1}, distinct from every other argument
+     * @param h2    output, the shape of {@code w2}, distinct from every other argument
      */
     public void gaugeRotation(RotationGauge gauge, MatrixBatch w1, MatrixBatch w2, MatrixBatch g1, MatrixBatch g2,
                               MatrixBatch h1, MatrixBatch h2) {
@@ -305,9 +416,16 @@ public final class Context implements AutoCloseable {
     }
 
     /**
-     * Scaling gauge of {@code k} units: row i of {@code w1} ({@code k × D1}) pairs with column i of {@code w2}
-     * ({@code D2 × k}). Removes {@code α_i·(W1_i, −W2_i)} with
+     * Scaling gauge of {@code k} units (docs/algorithms.md §4.2): row i of {@code w1} ({@code k × D1}) pairs with
+     * column i of {@code w2} ({@code D2 × k}). Removes {@code α_i·(W1_i, −W2_i)} with
      * {@code α_i = (⟨G1_i,W1_i⟩ − ⟨G2_i,W2_i⟩)/(‖W1_i‖² + ‖W2_i‖²)} (zero when both are zero).
+     *
+     * @param w1 {@code k × D1}, not modified
+     * @param w2 {@code D2 × k}, not modified
+     * @param g1 the update of {@code w1}, not modified
+     * @param g2 the update of {@code w2}, not modified
+     * @param h1 output, the shape of {@code w1}, distinct from every other argument
+     * @param h2 output, the shape of {@code w2}, distinct from every other argument
      */
     public void gaugeScaling(MatrixBatch w1, MatrixBatch w2, MatrixBatch g1, MatrixBatch g2, MatrixBatch h1, MatrixBatch h2) {
         String op = "gaugeScaling";
@@ -331,7 +449,13 @@ public final class Context implements AutoCloseable {
         backend.gaugeScaling(w1, w2, g1, g2, h1, h2);
     }
 
-    /** Logit-shift gauge: {@code h} = {@code g} with each column's mean over the rows (the vocabulary) removed. */
+    /**
+     * Logit-shift gauge (docs/algorithms.md §4.3): {@code h} = {@code g} with each column's mean over the rows (the
+     * vocabulary) removed.
+     *
+     * @param g the update of the head, {@code vocab × width}, not modified
+     * @param h output, same shape as {@code g}
+     */
     public void gaugeLogitShift(MatrixBatch g, MatrixBatch h) {
         own("gaugeLogitShift", "g", g);
         own("gaugeLogitShift", "h", h);

@@ -23,42 +23,84 @@ public final class MatrixBatch implements AutoCloseable {
         this.cols = cols;
     }
 
+    /**
+     * The number of matrices.
+     *
+     * @return the batch size
+     */
     public int batch() {
         return batch;
     }
 
+    /**
+     * Rows of each matrix.
+     *
+     * @return the number of rows
+     */
     public int rows() {
         return rows;
     }
 
+    /**
+     * Columns of each matrix.
+     *
+     * @return the number of columns
+     */
     public int cols() {
         return cols;
     }
 
-    /** {@code rows·cols}. */
+    /**
+     * Elements of one matrix.
+     *
+     * @return {@code rows·cols}
+     */
     public long matrixElements() {
         return (long) rows * cols;
     }
 
-    /** {@code batch·rows·cols}. */
+    /**
+     * Elements of the whole batch.
+     *
+     * @return {@code batch·rows·cols}
+     */
     public long elements() {
         return (long) batch * rows * cols;
     }
 
+    /**
+     * The context whose backend holds the memory.
+     *
+     * @return the owning context
+     */
     public Context context() {
         return context;
     }
 
-    /** {@code "batch×rows×cols"}. */
+    /**
+     * The shape, for messages.
+     *
+     * @return {@code "batch×rows×cols"}, written with {@code x}
+     */
     public String shape() {
         return batch + "x" + rows + "x" + cols;
     }
 
+    /**
+     * Whether the batch was closed.
+     *
+     * @return {@code true} once {@link #close()} has run
+     */
     public boolean isClosed() {
         return storage == null;
     }
 
-    /** Service-provider access to the backend memory; throws if closed. */
+    /**
+     * Service-provider access to the backend memory.
+     *
+     * @return the memory
+     * @throws IllegalStateException when the batch is closed
+     */
     public Storage storage() {
         Storage s = storage;
         if (s == null) {
@@ -67,7 +109,12 @@ public final class MatrixBatch implements AutoCloseable {
         return s;
     }
 
-    /** All elements, copied to a new array (at most 2³¹−1 of them). */
+    /**
+     * All elements, copied to a new array.
+     *
+     * @return the elements, row-major, matrix after matrix
+     * @throws IllegalArgumentException when there are more than a Java array holds (use {@link #matrix(int)})
+     */
     public float[] toArray() {
         long n = elements();
         if (n > Integer.MAX_VALUE - 8) {
@@ -78,7 +125,12 @@ public final class MatrixBatch implements AutoCloseable {
         return a;
     }
 
-    /** Matrix {@code index} of the batch, copied to a new {@code rows·cols} array. */
+    /**
+     * One matrix of the batch, copied.
+     *
+     * @param index the matrix, {@code 0 ≤ index < batch}
+     * @return a new {@code rows·cols} array, row-major
+     */
     public float[] matrix(int index) {
         checkIndex(index);
         float[] a = new float[Math.toIntExact(matrixElements())];
@@ -86,7 +138,12 @@ public final class MatrixBatch implements AutoCloseable {
         return a;
     }
 
-    /** Overwrites matrix {@code index} with {@code values} (length {@code rows·cols}, not modified). */
+    /**
+     * Overwrites one matrix of the batch.
+     *
+     * @param index  the matrix, {@code 0 ≤ index < batch}
+     * @param values {@code rows·cols} values, row-major, not modified
+     */
     public void setMatrix(int index, float[] values) {
         checkIndex(index);
         if (values.length != matrixElements()) {
@@ -96,7 +153,11 @@ public final class MatrixBatch implements AutoCloseable {
         context.backend().write(storage(), index * matrixElements(), values, 0, values.length);
     }
 
-    /** Overwrites every element with {@code values} (length {@code batch·rows·cols}, not modified). */
+    /**
+     * Overwrites every element.
+     *
+     * @param values {@code batch·rows·cols} values, row-major, matrix after matrix; not modified
+     */
     public void copyFrom(float[] values) {
         if (values.length != elements()) {
             throw new IllegalArgumentException("copyFrom: expected " + elements() + " values for batch " + shape() + ", got " + values.length);
@@ -104,7 +165,11 @@ public final class MatrixBatch implements AutoCloseable {
         context.backend().write(storage(), 0, values, 0, values.length);
     }
 
-    /** Sets every element to {@code value} (tests use NaN to poison outputs). */
+    /**
+     * Sets every element to {@code value} (tests use NaN to poison outputs).
+     *
+     * @param value the value
+     */
     public void fill(float value) {
         int chunk = (int) Math.min(elements(), 1 << 20);
         float[] buf = new float[chunk];

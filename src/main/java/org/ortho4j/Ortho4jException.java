@@ -8,10 +8,21 @@ package org.ortho4j;
 public class Ortho4jException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An exception with the given message.
+     *
+     * @param message what failed and why, in words
+     */
     public Ortho4jException(String message) {
         super(message);
     }
 
+    /**
+     * An exception with the given message and cause.
+     *
+     * @param message what failed and why, in words
+     * @param cause   the underlying failure
+     */
     public Ortho4jException(String message, Throwable cause) {
         super(message, cause);
     }

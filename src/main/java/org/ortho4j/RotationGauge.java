@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * The rotation gauge of attention heads (ALGORITHMS.md §4; DDC, arXiv 2606.29176; constructions derived here).
+ * The rotation gauge of attention heads (docs/algorithms.md §4.1; DDC, arXiv 2606.29176; constructions derived here).
  *
  * <p>Layout, per matrix of the batch (one layer per batch entry), head size {@code d}, model width {@code D}:
  * <ul>
@@ -26,8 +26,18 @@ public final class RotationGauge {
 
     /** Which pair of weight matrices shares the rotation. */
     public enum Pair {
-        QK, VO;
+        /** {@code W_Q} and {@code W_K}: rotating a query head's rows and its key head's rows alike. */
+        QK,
+        /** {@code W_V} and {@code W_O}: rotating a value head's rows and the matching columns of {@code W_O}. */
+        VO;
 
+        /**
+         * Parses a pair name in any case.
+         *
+         * @param s {@code qk} or {@code vo}
+         * @return the pair
+         * @throws IllegalArgumentException for any other name
+         */
         public static Pair parse(String s) {
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
@@ -39,8 +49,20 @@ public final class RotationGauge {
 
     /** The RoPE convention of the Q/K heads. */
     public enum Rope {
-        NONE, INTERLEAVED, HALF;
+        /** No RoPE: the full {@code so(d)} is a gauge. */
+        NONE,
+        /** RoPE on the pairs {@code (2k, 2k+1)} of each head (GPT-J, Meta's original LLaMA). */
+        INTERLEAVED,
+        /** RoPE on the pairs {@code (k, k + d/2)} of each head (GPT-NeoX, Hugging Face LLaMA). */
+        HALF;
 
+        /**
+         * Parses a RoPE convention in any case.
+         *
+         * @param s {@code none}, {@code interleaved} or {@code half}
+         * @return the convention
+         * @throws IllegalArgumentException for any other name
+         */
         public static Rope parse(String s) {
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
@@ -71,33 +93,72 @@ public final class RotationGauge {
         this.kvHeads = kvHeads;
     }
 
-    /** Multi-head attention: one K/V head per query head. */
+    /**
+     * Multi-head attention: one K/V head per query head.
+     *
+     * @param pair  which pair of matrices
+     * @param heads the number of heads, at least 1
+     * @param rope  the RoPE convention ({@link Rope#NONE} for {@link Pair#VO})
+     * @return the gauge
+     */
     public static RotationGauge of(Pair pair, int heads, Rope rope) {
         return new RotationGauge(pair, heads, heads, rope);
     }
 
-    /** Grouped-query attention: {@code kvHeads} divides {@code heads}. */
+    /**
+     * Grouped-query attention: {@code kvHeads} divides {@code heads}.
+     *
+     * @param pair    which pair of matrices
+     * @param heads   the number of query heads, at least 1
+     * @param kvHeads the number of key/value heads, dividing {@code heads}
+     * @param rope    the RoPE convention ({@link Rope#NONE} for {@link Pair#VO})
+     * @return the gauge
+     */
     public static RotationGauge grouped(Pair pair, int heads, int kvHeads, Rope rope) {
         return new RotationGauge(pair, heads, kvHeads, rope);
     }
 
+    /**
+     * Which pair of weight matrices shares the rotation.
+     *
+     * @return the pair
+     */
     public Pair pair() {
         return pair;
     }
 
+    /**
+     * The number of query heads.
+     *
+     * @return the heads
+     */
     public int heads() {
         return heads;
     }
 
+    /**
+     * The number of key/value heads.
+     *
+     * @return the key/value heads (equal to {@link #heads()} without grouped-query attention)
+     */
     public int kvHeads() {
         return kvHeads;
     }
 
+    /**
+     * The RoPE convention of the Q/K heads.
+     *
+     * @return the convention
+     */
     public Rope rope() {
         return rope;
     }
 
-    /** Query heads per K/V head. */
+    /**
+     * Query heads per K/V head.
+     *
+     * @return {@code heads / kvHeads}
+     */
     public int groupSize() {
         return heads / kvHeads;
     }

@@ -18,7 +18,7 @@ import java.util.Objects;
 /**
  * A Newton–Schulz coefficient schedule: for a matrix shape, one triple {@code (a_t, b_t, c_t)} per step, plus the
  * normalisation {@code X0 = G / (scale·‖G‖_F + eps)}. Step t maps every normalised singular value through
- * {@code p_t(σ) = a_t σ + b_t σ³ + c_t σ⁵} (ALGORITHMS.md §1).
+ * {@code p_t(σ) = a_t σ + b_t σ³ + c_t σ⁵} (docs/algorithms.md §1.2–§1.4).
  *
  * <p>Schedules are data: the built-in tables are resources under {@code org/ortho4j/schedules/} with their
  * provenance, and the CPU and CUDA backends both read the triples from {@link #resolve(int, int)}.
@@ -42,24 +42,50 @@ public final class Schedule {
             this.source = source;
         }
 
-        /** Number of steps T. */
+        /**
+         * Number of steps T.
+         *
+         * @return T, at least 1
+         */
         public int steps() {
             return abc.length;
         }
 
+        /**
+         * The coefficient of σ at one step.
+         *
+         * @param step the step, {@code 0 ≤ step < steps()}
+         * @return {@code a_step}
+         */
         public double a(int step) {
             return abc[step][0];
         }
 
+        /**
+         * The coefficient of σ³ at one step.
+         *
+         * @param step the step, {@code 0 ≤ step < steps()}
+         * @return {@code b_step}
+         */
         public double b(int step) {
             return abc[step][1];
         }
 
+        /**
+         * The coefficient of σ⁵ at one step.
+         *
+         * @param step the step, {@code 0 ≤ step < steps()}
+         * @return {@code c_step}
+         */
         public double c(int step) {
             return abc[step][2];
         }
 
-        /** A copy of the triples, {@code [step][a|b|c]}. */
+        /**
+         * A copy of the triples.
+         *
+         * @return {@code [step][a|b|c]}
+         */
         public double[][] triples() {
             double[][] copy = new double[abc.length][];
             for (int i = 0; i < abc.length; i++) {
@@ -68,16 +94,29 @@ public final class Schedule {
             return copy;
         }
 
-        /** The {@code s} in {@code X0 = G / (s·‖G‖_F + eps)}. */
+        /**
+         * The {@code s} in {@code X0 = G / (s·‖G‖_F + eps)}.
+         *
+         * @return s, positive
+         */
         public double scale() {
             return scale;
         }
 
+        /**
+         * The {@code eps} in {@code X0 = G / (s·‖G‖_F + eps)}.
+         *
+         * @return eps, {@code ≥ 0}
+         */
         public double eps() {
             return eps;
         }
 
-        /** Where these numbers came from, e.g. {@code root (2048, 3072)} or {@code root: fallback muon}. */
+        /**
+         * Where these numbers came from.
+         *
+         * @return e.g. {@code root (2048, 3072)} or {@code root: fallback muon}
+         */
         public String source() {
             return source;
         }
@@ -85,6 +124,9 @@ public final class Schedule {
         /**
          * The composed scalar polynomial {@code p_T ∘ … ∘ p_1} at {@code sigma}, evaluated in double precision.
          * Applied to the normalised singular values of G, it gives the singular values of the NS output.
+         *
+         * @param sigma a normalised singular value
+         * @return {@code p_T(…p_1(sigma)…)}
          */
         public double compose(double sigma) {
             double x = sigma;
@@ -135,12 +177,20 @@ public final class Schedule {
 
     // ---------------------------------------------------------------- built-ins
 
-    /** Muon's fixed triple (3.4445, −4.7750, 2.0315), 5 steps, scale 1, eps 1e-7 [KellerJordan/Muon muon.py]. */
+    /**
+     * Muon's fixed triple (3.4445, −4.7750, 2.0315), 5 steps, scale 1, eps 1e-7 [KellerJordan/Muon muon.py].
+     *
+     * @return the built-in {@code muon} schedule
+     */
     public static Schedule muon() {
         return Builtins.MUON;
     }
 
-    /** Polar Express's per-step triples, 5 steps, scale 1.02, eps 1e-6 [Amsel et al. 2025, arXiv 2505.16932]. */
+    /**
+     * Polar Express's per-step triples, 5 steps, scale 1.02, eps 1e-6 [Amsel et al. 2025, arXiv 2505.16932].
+     *
+     * @return the built-in {@code polar-express} schedule
+     */
     public static Schedule polarExpress() {
         return Builtins.POLAR_EXPRESS;
     }
@@ -148,6 +198,8 @@ public final class Schedule {
     /**
      * ROOT's per-shape "AdaNewton" triples for (2048, 2048), (2048, 3072), (2048, 8192), (2048, 16384), the same
      * for every step, 5 steps; any other shape falls back to Muon's triple [huawei-noah/noah-research ROOT].
+     *
+     * @return the built-in {@code root} schedule
      */
     public static Schedule root() {
         return Builtins.ROOT;
@@ -155,18 +207,30 @@ public final class Schedule {
 
     /**
      * The best schedule this library knows for each shape: the fitted per-shape, per-step table where it has
-     * the shape, otherwise Polar Express.
+     * the shape, otherwise Polar Express (docs/algorithms.md §1.4).
+     *
+     * @return the built-in {@code auto} schedule
      */
     public static Schedule auto() {
         return Builtins.AUTO;
     }
 
-    /** The built-in names: {@code muon}, {@code polar-express}, {@code root}, {@code auto}. */
+    /**
+     * The built-in names.
+     *
+     * @return {@code muon}, {@code polar-express}, {@code root}, {@code auto}
+     */
     public static List<String> builtinNames() {
         return List.of("muon", "polar-express", "root", "auto");
     }
 
-    /** A built-in schedule by name (case-insensitive); see {@link #builtinNames()}. */
+    /**
+     * A built-in schedule by name (case-insensitive); see {@link #builtinNames()}.
+     *
+     * @param name a built-in name ({@code polar_express} and {@code polarexpress} are accepted too)
+     * @return the schedule
+     * @throws IllegalArgumentException for an unknown name
+     */
     public static Schedule byName(String name) {
         switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "muon":
@@ -187,9 +251,12 @@ public final class Schedule {
     /**
      * A user schedule: one triple per step for every shape.
      *
-     * @param triples {@code [step][a|b|c]}, at least one step, all finite (not modified)
-     * @param scale   the {@code s} of the normalisation, {@code > 0}
-     * @param eps     the {@code eps} of the normalisation, {@code ≥ 0}
+     * @param name       the schedule's name, used in messages
+     * @param triples    {@code [step][a|b|c]}, at least one step, all finite (not modified)
+     * @param scale      the {@code s} of the normalisation, {@code > 0}
+     * @param eps        the {@code eps} of the normalisation, {@code ≥ 0}
+     * @param provenance where the numbers come from, or {@code null} ("user-supplied")
+     * @return the schedule
      */
     public static Schedule of(String name, double[][] triples, double scale, double eps, String provenance) {
         Objects.requireNonNull(name, "name");
@@ -207,6 +274,14 @@ public final class Schedule {
     /**
      * A per-shape table: {@code table} maps {@code (min(m,n), max(m,n))} keys, written {@code "MINxMAX"}, to
      * per-step triples; other shapes use {@code fallback}.
+     *
+     * @param name       the schedule's name, used in messages
+     * @param table      the per-shape triples {@code [step][a|b|c]} (not modified)
+     * @param fallback   the schedule of every shape the table does not list
+     * @param scale      the {@code s} of the normalisation
+     * @param eps        the {@code eps} of the normalisation
+     * @param provenance where the numbers come from
+     * @return the schedule
      */
     public static Schedule perShape(String name, Map<String, double[][]> table, Schedule fallback, double scale,
                                     double eps, String provenance) {
@@ -227,6 +302,9 @@ public final class Schedule {
      * data lines are {@code MIN MAX STEP a b c} where MIN/MAX may be {@code *} (any shape) and STEP may be
      * {@code *} (every step of the default 5).
      *
+     * @param in     the table's text, UTF-8; closed when read
+     * @param origin the table's name in messages (a file name or resource path), and its default name
+     * @return the schedule
      * @throws IllegalArgumentException for a malformed table (a message naming {@code origin}, and the line where
      *                                  there is one): an unknown directive, a row that is not six fields, a number that
      *                                  does not parse, a shape that is not positive, steps out of order, a non-finite
@@ -383,21 +461,39 @@ public final class Schedule {
 
     // ---------------------------------------------------------------- use
 
+    /**
+     * The schedule's name.
+     *
+     * @return e.g. {@code polar-express}
+     */
     public String name() {
         return name;
     }
 
-    /** Where the numbers come from (paper, repository, fit). */
+    /**
+     * Where the numbers come from (paper, repository, fit).
+     *
+     * @return the provenance, in words
+     */
     public String provenance() {
         return provenance;
     }
 
-    /** The shapes, as {@code "MINxMAX"}, this schedule has its own coefficients for (empty for shape-independent ones). */
+    /**
+     * The shapes this schedule has its own coefficients for.
+     *
+     * @return the shapes as {@code "MINxMAX"} (empty for shape-independent schedules)
+     */
     public List<String> shapes() {
         return List.copyOf(byShape.keySet());
     }
 
-    /** This schedule with {@code steps} steps (a prefix, or the last triple repeated). */
+    /**
+     * This schedule with {@code steps} steps (a prefix, or the last triple repeated).
+     *
+     * @param steps the number of steps, in {@code [1, 100]}
+     * @return the new schedule
+     */
     public Schedule withSteps(int steps) {
         if (steps < 1 || steps > 100) {
             throw new IllegalArgumentException("schedule " + name + ": steps must be in [1, 100], got " + steps);
@@ -411,6 +507,10 @@ public final class Schedule {
      * does not list the triples of the listed shape nearest in {@code (ln min, ln(max/min))} (size and aspect
      * ratio), when that distance is at most {@value #NEAREST_RADIUS} (within a factor e); farther shapes take the
      * fallback.
+     *
+     * @param rows rows of the matrix, at least 1
+     * @param cols columns of the matrix, at least 1
+     * @return the coefficients, with their {@link Coefficients#source()}
      */
     public Coefficients resolve(int rows, int cols) {
         if (rows < 1 || cols < 1) {

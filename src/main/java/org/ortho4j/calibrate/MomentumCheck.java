@@ -23,6 +23,12 @@ public final class MomentumCheck {
     private MomentumCheck() {
     }
 
+    /**
+     * Runs the check and writes its Markdown report.
+     *
+     * @param args optional: the output file [docs/calibration/momentum-direct.md], then model shapes {@code WIDTHxHIDDEN}
+     * @throws IOException when the report cannot be written
+     */
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "docs/calibration/momentum-direct.md");
         List<int[]> models = new ArrayList<>();

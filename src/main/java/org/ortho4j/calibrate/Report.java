@@ -31,6 +31,12 @@ public final class Report {
     private Report() {
     }
 
+    /**
+     * Writes the calibration report and its figures.
+     *
+     * @param args optional: the docs directory [docs]
+     * @throws IOException when a file cannot be written
+     */
     public static void main(String[] args) throws IOException {
         System.setProperty("java.awt.headless", "true");
         Path dir = Path.of(args.length > 0 ? args[0] : "docs");

@@ -35,6 +35,12 @@ public final class Main {
     static final int INTERNAL = 1;
     static final int ERROR = 2;
 
+    /**
+     * The {@code ortho4j} command: runs the command line and exits with its status (0 ok, 2 an error in the
+     * arguments or the data, 1 an internal error).
+     *
+     * @param args the command line; {@code --help} lists the commands
+     */
     public static void main(String[] args) {
         int code = run(args, System.out, System.err);
         System.out.flush();

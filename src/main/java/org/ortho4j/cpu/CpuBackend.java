@@ -25,6 +25,11 @@ public final class CpuBackend implements Backend {
         this(Integer.getInteger("ortho4j.threads", Runtime.getRuntime().availableProcessors()));
     }
 
+    /**
+     * A CPU backend with its own pool of {@code threads} workers.
+     *
+     * @param threads the number of worker threads, at least 1
+     */
     public CpuBackend(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("cpu backend: threads must be ≥ 1, got " + threads);
@@ -46,8 +51,13 @@ public final class CpuBackend implements Backend {
      * The exact polar factor of {@code batch} row-major {@code rows × cols} matrices computed on the host exactly as
      * {@link #polar} does ({@code CpuPolar}: float64 Jacobi up to 128 per side, else float64 SVD), on the common
      * fork-join pool. The CUDA backend's path for matrices its Jacobi kernel cannot hold when cuSOLVER is not
-     * available. {@code g} and {@code out} are distinct arrays of {@code batch·rows·cols} values.
+     * available.
      *
+     * @param g     the input, {@code batch·rows·cols} values, not modified
+     * @param out   the output, {@code batch·rows·cols} values, distinct from {@code g}
+     * @param batch the number of matrices
+     * @param rows  rows of each matrix
+     * @param cols  columns of each matrix
      * @throws org.ortho4j.NonFiniteInputException ("polar", "g", lowest bad matrix) before anything is written
      */
     public static void hostPolar(float[] g, float[] out, int batch, int rows, int cols) {

@@ -64,7 +64,12 @@ public final class CublasNewtonSchulz implements AutoCloseable {
         this.handle = handle;
     }
 
-    /** {@code null} when a cuBLAS baseline can run on {@code ctx} (a CUDA context on the native driver), else why not. */
+    /**
+     * Whether a cuBLAS baseline can run on {@code ctx} (a CUDA context on the native driver).
+     *
+     * @param ctx the context
+     * @return {@code null} when it can, else why not
+     */
     public static String unavailableReason(Context ctx) {
         if (!(ctx.backend() instanceof CudaBackend)) {
             return "not a CUDA context (" + ctx.description() + ")";
@@ -79,6 +84,8 @@ public final class CublasNewtonSchulz implements AutoCloseable {
     /**
      * A cuBLAS handle bound to {@code ctx}'s stream.
      *
+     * @param ctx a CUDA context on the native driver
+     * @return the baseline (close it to destroy the handle)
      * @throws BackendUnavailableException with the reason when {@link #unavailableReason(Context)} is not null
      */
     public static CublasNewtonSchulz create(Context ctx) {
@@ -103,8 +110,13 @@ public final class CublasNewtonSchulz implements AutoCloseable {
     }
 
     /**
-     * {@code out = NS(g)} with the coefficients {@code co} and the operand precision {@code precision}; {@code out}
-     * may be {@code g}. Returns when the stream has finished.
+     * {@code out = NS(g)} with the coefficients {@code co} and the operand precision {@code precision}. Returns when
+     * the stream has finished.
+     *
+     * @param g         input, a batch of the same context, not modified (unless it is {@code out})
+     * @param co        the coefficients, resolved for the shape
+     * @param precision the rounding of the products' operands
+     * @param out       output, same shape as {@code g}; may be {@code g}
      */
     public void run(MatrixBatch g, Schedule.Coefficients co, Precision precision, MatrixBatch out) {
         if (g.batch() != out.batch() || g.rows() != out.rows() || g.cols() != out.cols()) {

@@ -40,7 +40,11 @@ public final class CudaBackend implements Backend {
         return rt;
     }
 
-    /** The driver this backend's device belongs to ({@link NativeCudaDriver#INSTANCE} unless another was chosen). */
+    /**
+     * The driver this backend's device belongs to.
+     *
+     * @return {@link NativeCudaDriver#INSTANCE} unless another was chosen
+     */
     public CudaDriver driver() {
         return rt.driver();
     }
@@ -76,7 +80,11 @@ public final class CudaBackend implements Backend {
         return "cuda: " + rt.deviceDescription();
     }
 
-    /** Device bytes held by live matrices and scratch, and bytes cached in the pool (tests watch both). */
+    /**
+     * Device memory in use (tests watch both numbers).
+     *
+     * @return {@code {bytes held by live matrices and scratch, bytes cached in the pool}}
+     */
     public long[] memoryInUse() {
         return locked(() -> new long[]{rt.liveBytes(), rt.pooledBytes()});
     }

@@ -54,7 +54,11 @@ public final class CudaBackendProvider implements BackendProvider {
         this.loadFailure = failure;
     }
 
-    /** A provider on {@code driver}, e.g. an emulated device for {@link org.ortho4j.Context#create(BackendProvider)}. */
+    /**
+     * A provider on {@code driver}, e.g. an emulated device for {@link org.ortho4j.Context#create(BackendProvider)}.
+     *
+     * @param driver the driver
+     */
     public CudaBackendProvider(CudaDriver driver) {
         this.driver = Objects.requireNonNull(driver, "driver");
         this.loadFailure = null;

@@ -29,7 +29,11 @@ public final class CudaBaselines {
     private CudaBaselines() {
     }
 
-    /** {@code null} when JCublas2 loads and a cuBLAS handle can be created, else why not. */
+    /**
+     * Whether JCublas2 loads and a cuBLAS handle can be created.
+     *
+     * @return {@code null} when they do, else why not
+     */
     public static synchronized String cublasUnavailableReason() {
         if (cublas == null) {
             cublas = probeCublas();
@@ -37,7 +41,11 @@ public final class CudaBaselines {
         return cublas.isEmpty() ? null : cublas;
     }
 
-    /** {@code null} when JCusolver loads and a cusolverDn handle can be created, else why not. */
+    /**
+     * Whether JCusolver loads and a cusolverDn handle can be created.
+     *
+     * @return {@code null} when they do, else why not
+     */
     public static synchronized String cusolverUnavailableReason() {
         if (cusolver == null) {
             cusolver = probeCusolver();

@@ -24,33 +24,61 @@ public final class CudaDriverException extends RuntimeException {
     /** {@code CUDA_ERROR_UNSUPPORTED_PTX_VERSION}. */
     public static final int UNSUPPORTED_PTX_VERSION = 222;
 
+    /** The {@code CUresult} value. */
     private final int status;
+    /** The driver call that failed. */
     private final String call;
 
+    /**
+     * A failed driver call.
+     *
+     * @param call   the driver call, e.g. {@code cuLaunchKernel}
+     * @param status its {@code CUresult} value
+     * @param detail what went wrong: the status name, or the emulator's report
+     */
     public CudaDriverException(String call, int status, String detail) {
         super(call + ": " + detail);
         this.status = status;
         this.call = call;
     }
 
-    /** The same, keeping what caused it (an emulator check's exception). */
+    /**
+     * The same, keeping what caused it (an emulator check's exception).
+     *
+     * @param call   the driver call, e.g. {@code cuLaunchKernel}
+     * @param status its {@code CUresult} value
+     * @param detail what went wrong: the status name, or the emulator's report
+     * @param cause  the underlying exception
+     */
     public CudaDriverException(String call, int status, String detail, Throwable cause) {
         super(call + ": " + detail, cause);
         this.status = status;
         this.call = call;
     }
 
-    /** The {@code CUresult} value. */
+    /**
+     * The {@code CUresult} value.
+     *
+     * @return the status, e.g. {@link #OUT_OF_MEMORY}
+     */
     public int status() {
         return status;
     }
 
-    /** The driver call, e.g. {@code cuLaunchKernel}. */
+    /**
+     * The driver call.
+     *
+     * @return its name, e.g. {@code cuLaunchKernel}
+     */
     public String call() {
         return call;
     }
 
-    /** What went wrong, without the call's name: the status name, or the emulator's report. */
+    /**
+     * What went wrong, without the call's name.
+     *
+     * @return the status name, or the emulator's report
+     */
     public String detail() {
         String m = getMessage();
         return m.substring(call.length() + 2);

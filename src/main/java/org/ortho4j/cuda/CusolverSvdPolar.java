@@ -44,7 +44,14 @@ import org.ortho4j.Ortho4jException;
  */
 public final class CusolverSvdPolar implements AutoCloseable {
     /** Which cuSOLVER SVD computes the factors. */
-    public enum Method { GESVDJ, GESVD, GESVDP }
+    public enum Method {
+        /** Jacobi SVD ({@code gesvdj}, batched when both sides are ≤ 32). */
+        GESVDJ,
+        /** QR-based SVD ({@code gesvd}). */
+        GESVD,
+        /** Polar-decomposition-based SVD ({@code Xgesvdp}). */
+        GESVDP
+    }
 
     private final CudaBackend backend;
     private final CudaRuntime rt;
@@ -61,7 +68,12 @@ public final class CusolverSvdPolar implements AutoCloseable {
         this.blas = blas;
     }
 
-    /** {@code null} when the cuSOLVER baseline can run on {@code ctx} (a CUDA context on the native driver), else why not. */
+    /**
+     * Whether the cuSOLVER baseline can run on {@code ctx} (a CUDA context on the native driver).
+     *
+     * @param ctx the context
+     * @return {@code null} when it can, else why not
+     */
     public static String unavailableReason(Context ctx) {
         if (!(ctx.backend() instanceof CudaBackend)) {
             return "not a CUDA context (" + ctx.description() + ")";
@@ -77,7 +89,13 @@ public final class CusolverSvdPolar implements AutoCloseable {
         return CudaBaselines.cublasUnavailableReason();
     }
 
-    /** Handles bound to {@code ctx}'s stream; throws {@link BackendUnavailableException} with the reason if none. */
+    /**
+     * Handles bound to {@code ctx}'s stream.
+     *
+     * @param ctx a CUDA context on the native driver
+     * @return the baseline (close it to destroy the handles)
+     * @throws BackendUnavailableException with the reason when {@link #unavailableReason(Context)} is not null
+     */
     public static CusolverSvdPolar create(Context ctx) {
         String why = unavailableReason(ctx);
         if (why != null) {
@@ -109,7 +127,13 @@ public final class CusolverSvdPolar implements AutoCloseable {
         }
     }
 
-    /** {@code out = polar(g)} per matrix by {@code method}; {@code out} may be {@code g}. Returns when done. */
+    /**
+     * {@code out = polar(g)} per matrix by {@code method}. Returns when done.
+     *
+     * @param method which cuSOLVER SVD
+     * @param g      input, a batch of the same context, not modified (unless it is {@code out})
+     * @param out    output, same shape as {@code g}; may be {@code g}
+     */
     public void run(Method method, MatrixBatch g, MatrixBatch out) {
         if (g.batch() != out.batch() || g.rows() != out.rows() || g.cols() != out.cols()) {
             throw new IllegalArgumentException("cusolver polar: out " + out.shape() + " must have g's shape " + g.shape());

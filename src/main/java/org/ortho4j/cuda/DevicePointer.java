@@ -11,15 +11,30 @@ public final class DevicePointer {
 
     private final long address;
 
+    /**
+     * A device address.
+     *
+     * @param address the address, 0 for the null pointer
+     */
     public DevicePointer(long address) {
         this.address = address;
     }
 
+    /**
+     * The address.
+     *
+     * @return the address, 0 for the null pointer
+     */
     public long address() {
         return address;
     }
 
-    /** The address {@code bytes} past this one. */
+    /**
+     * The address {@code bytes} past this one.
+     *
+     * @param bytes the offset in bytes
+     * @return the pointer
+     */
     public DevicePointer plus(long bytes) {
         return bytes == 0 ? this : new DevicePointer(address + bytes);
     }

@@ -437,23 +437,42 @@ public final class NativeCudaDriver implements CudaDriver {
 
         // ------------------------------------------------------------------ native-only (cuBLAS, cuSOLVER)
 
-        /** The device's one stream, for binding cuBLAS/cuSOLVER handles to it. */
+        /**
+         * The device's one stream, for binding cuBLAS/cuSOLVER handles to it.
+         *
+         * @return the JCuda stream
+         */
         public CUstream stream() {
             return stream;
         }
 
-        /** The JCuda handle of {@code p}, an address inside a live allocation ({@link DevicePointer#NULL}: null). */
+        /**
+         * The JCuda handle of {@code p}.
+         *
+         * @param p an address inside a live allocation ({@link DevicePointer#NULL}: null)
+         * @return the handle
+         */
         public CUdeviceptr pointer(DevicePointer p) {
             return ptr(p, "pointer");
         }
 
-        /** {@code bytes} of page-locked host memory ({@code cuMemAllocHost}); free it with {@link #freeHost}. */
+        /**
+         * Page-locked host memory ({@code cuMemAllocHost}); free it with {@link #freeHost}.
+         *
+         * @param bytes the size in bytes
+         * @return the memory
+         */
         public Pointer allocateHost(long bytes) {
             Pointer p = new Pointer();
             check(cuMemAllocHost(p, bytes), "cuMemAllocHost");
             return p;
         }
 
+        /**
+         * Frees page-locked host memory ({@code cuMemFreeHost}).
+         *
+         * @param p memory from {@link #allocateHost}
+         */
         public void freeHost(Pointer p) {
             check(cuMemFreeHost(p), "cuMemFreeHost");
         }

@@ -28,6 +28,12 @@ import org.ortho4j.io.Npy.NpyException;
 public final class AtomicOutputs implements AutoCloseable {
     /** What writes one output's bytes. */
     public interface Content {
+        /**
+         * Writes the bytes.
+         *
+         * @param out where they go (closed by the caller)
+         * @throws IOException when writing fails
+         */
         void writeTo(OutputStream out) throws IOException;
     }
 
@@ -51,6 +57,9 @@ public final class AtomicOutputs implements AutoCloseable {
      * Checks {@code outputs} against {@code inputs} and each other and reserves their temporaries.
      *
      * @param command for messages, e.g. {@code soft-threshold}
+     * @param inputs  the command's input files, which no output may be
+     * @param outputs the files the command will write, distinct
+     * @return the prepared set (close it; without {@link #commit} nothing changes)
      * @throws NpyException with a one-line message naming the file and why, before anything is written
      */
     public static AtomicOutputs prepare(String command, List<Path> inputs, List<Path> outputs) throws NpyException {
@@ -111,7 +120,13 @@ public final class AtomicOutputs implements AutoCloseable {
         }
     }
 
-    /** Writes output {@code target} (one of the prepared outputs) into its temporary. */
+    /**
+     * Writes output {@code target} (one of the prepared outputs) into its temporary.
+     *
+     * @param target  a prepared output
+     * @param content what writes its bytes
+     * @throws NpyException with a one-line message naming the file and why, when writing fails
+     */
     public void write(Path target, Content content) throws NpyException {
         int i = targets.indexOf(target);
         if (i < 0 || committed || closed) {
@@ -128,6 +143,8 @@ public final class AtomicOutputs implements AutoCloseable {
     /**
      * Flushes every temporary to the disk and moves each over its target. Every output must have been written. On
      * failure the targets replaced so far are restored and the exception names the file.
+     *
+     * @throws NpyException with a one-line message naming the file and why, when flushing or moving fails
      */
     public void commit() throws NpyException {
         for (int i = 0; i < targets.size(); i++) {

@@ -19,7 +19,12 @@ public final class IoErrors {
     private IoErrors() {
     }
 
-    /** The reason of {@code e} in words, lower case, without the file name. */
+    /**
+     * The reason of {@code e} in words, lower case, without the file name.
+     *
+     * @param e the exception
+     * @return e.g. {@code no such file or directory}
+     */
     public static String describe(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "no such file or directory";
@@ -47,7 +52,12 @@ public final class IoErrors {
         return reason.substring(0, 1).toLowerCase(Locale.ROOT) + reason.substring(1);
     }
 
-    /** {@link #describe} for the unchecked file-system exceptions ({@code ReadOnlyFileSystemException}, …). */
+    /**
+     * {@link #describe(IOException)} for the unchecked file-system exceptions ({@code ReadOnlyFileSystemException}, …).
+     *
+     * @param e the exception
+     * @return the reason in words
+     */
     public static String describe(RuntimeException e) {
         if (e instanceof ReadOnlyFileSystemException) {
             return "read-only file system";

@@ -7,11 +7,25 @@ import org.ortho4j.BackendKind;
  * provider registers itself in {@code META-INF/services/org.ortho4j.spi.BackendProvider}.
  */
 public interface BackendProvider {
+    /**
+     * The kind of backend this provider creates.
+     *
+     * @return {@link BackendKind#CPU} or {@link BackendKind#CUDA}
+     */
     BackendKind kind();
 
-    /** {@code null} when {@link #create()} should succeed here, otherwise why not (no driver, no device, …). */
+    /**
+     * Whether {@link #create()} should succeed here.
+     *
+     * @return {@code null} when it should, otherwise why not (no driver, no device, …)
+     */
     String unavailableReason();
 
-    /** A new backend; throws {@link org.ortho4j.BackendUnavailableException} with the reason when it cannot. */
+    /**
+     * A new backend.
+     *
+     * @return the backend
+     * @throws org.ortho4j.BackendUnavailableException with the reason when it cannot be created
+     */
     Backend create();
 }

@@ -5,7 +5,11 @@ package org.ortho4j.spi;
  * interface: users never see it.
  */
 public interface Storage extends AutoCloseable {
-    /** Number of float32 elements. */
+    /**
+     * Number of float32 elements.
+     *
+     * @return the size of this memory in elements
+     */
     long elements();
 
     /** Releases the memory; idempotent. */
