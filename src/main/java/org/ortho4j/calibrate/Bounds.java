@@ -25,7 +25,12 @@ public final class Bounds {
     private Bounds() {
     }
 
-    /** {@code 5^steps}: the degree of a {@code steps}-fold composition of odd quintics. */
+    /**
+     * The degree of a {@code steps}-fold composition of odd quintics.
+     *
+     * @param steps the number of steps, at least 1
+     * @return {@code 5^steps}
+     */
     public static double degree(int steps) {
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be ≥ 1, got " + steps);
@@ -38,7 +43,9 @@ public final class Bounds {
      * {@code y ↦ Q(y)} stays within {@code [−bound, bound]} on {@code [0, 1]}.
      *
      * @param sigma singular values (any order, non-negative, not all zero)
+     * @param steps the number of steps T, at least 1
      * @param bound {@code M > 0}: the largest output value a schedule may produce on normalised inputs
+     * @return the bound, in the units of the relative error
      */
     public static double errorLowerBound(double[] sigma, int steps, double bound) {
         if (!(bound > 0) || Double.isInfinite(bound)) {
@@ -69,6 +76,11 @@ public final class Bounds {
     /**
      * The largest {@code |Q(y)|} of a schedule over {@code y ∈ [0, 1]} (dense grid of {@code points}, log-spaced below
      * 1e-3 and uniform above), with {@code Q(y) = P(y / (scale + eps/‖G‖))} taken at {@code eps = 0} (its largest reach).
+     *
+     * @param abc    the triples {@code [step][a|b|c]}
+     * @param scale  the normalisation's {@code s}
+     * @param points the number of grid points
+     * @return the largest {@code |Q(y)|} on the grid: the {@code M} to give {@link #errorLowerBound}
      */
     public static double outputBound(double[][] abc, double scale, int points) {
         double max = 0;

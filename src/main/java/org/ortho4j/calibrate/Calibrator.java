@@ -26,7 +26,9 @@ public final class Calibrator {
 
     /** The normalisation of the fitted tables: {@code X0 = G / (1.02·‖G‖_F + 1e-6)}, as Polar Express. */
     public static final double SCALE = 1.02;
+    /** The {@code eps} of the fitted tables' normalisation (see {@link #SCALE}). */
     public static final double EPS = 1e-6;
+    /** The seed of the shipped fits. */
     public static final long DEFAULT_SEED = 20261123L;
     /** The date the shipped table ({@code schedules/auto.tsv}) was fitted; new fits stamp the day they run. */
     public static final String SHIPPED_DATE = "2026-11-23";
@@ -41,15 +43,21 @@ public final class Calibrator {
 
     /** The outcome of one fit. */
     public static final class Fit {
+        /** Rows of the shape fitted. */
         public final int rows;
+        /** Columns of the shape fitted. */
         public final int cols;
+        /** The fitted triples {@code [step][a|b|c]}. */
         public final double[][] abc;
+        /** The precision model of the fit. */
         public final Mode2 mode;
+        /** The objective J at the fitted triples, on the training set. */
         public final double trainObjective;
         /** Held-out mean relative error per class: [schedule 0=fitted,1=PE,2=Muon][precision 0=fp32,1=bf16 model]. */
         public final Map<Spectra.Kind, double[][]> heldOut;
-        /** Lower end of the floor interval, and the smallest composed value on {@code [xLo, X_MAX]} (dense grid). */
+        /** Lower end of the floor interval {@code [xLo, X_MAX]}. */
         public final double xLo;
+        /** The smallest composed value on {@code [xLo, X_MAX]} (dense grid). */
         public final double composedMin;
         /**
          * Worst ratio to Polar Express per class over the {@link #VALIDATION_SEEDS} validation sets, fp32 and bf16 model
@@ -75,7 +83,11 @@ public final class Calibrator {
         }
     }
 
-    /** The dense check grid: 200,000 points on {@code [0, X_MAX]}, half log-spaced from 1e-6, half uniform. */
+    /**
+     * The dense check grid: 200,000 points on {@code [0, X_MAX]}, half log-spaced from 1e-6, half uniform.
+     *
+     * @return a copy of the grid
+     */
     public static double[] denseGrid() {
         return DENSE.clone();
     }
@@ -87,6 +99,11 @@ public final class Calibrator {
      * fit's mean error is no larger than Polar Express's (ratio ≤ 1.0), its composed polynomial stays ≥
      * {@link Objective#FLOOR} on {@code [xLo, X_MAX]} and ≤ 1.2 (intermediates ≤ 2) on the dense grid; otherwise the
      * reason.
+     *
+     * @param abc     the fitted triples {@code [step][a|b|c]}
+     * @param heldOut the held-out errors per class ({@link #evaluate})
+     * @param xLo     the lower end of the floor interval
+     * @return {@code null} when the fit ships, else why not, in words
      */
     public static String rejection(double[][] abc, Map<Spectra.Kind, double[][]> heldOut, double xLo) {
         StringBuilder why = new StringBuilder();
@@ -121,7 +138,15 @@ public final class Calibrator {
      */
     public static final long[] VALIDATION_SEEDS = {11, 12, 13, 14, 15};
 
-    /** Per class, the worst ratio to Polar Express over the validation sets: {@code [fp32, bf16 model]}. */
+    /**
+     * Per class, the worst ratio to Polar Express over the validation sets.
+     *
+     * @param abc   the fitted triples {@code [step][a|b|c]}
+     * @param k     the smaller side
+     * @param w     the larger side
+     * @param steps the number of steps
+     * @return {@code [fp32, bf16 model]} per class
+     */
     public static Map<Spectra.Kind, double[]> validationWorst(double[][] abc, int k, int w, int steps) {
         Map<Spectra.Kind, double[]> worst = new EnumMap<>(Spectra.Kind.class);
         for (long seed : VALIDATION_SEEDS) {
@@ -136,7 +161,12 @@ public final class Calibrator {
         return worst;
     }
 
-    /** The validation part of the ship rule: {@code null} when every class's worst ratio is ≤ 1. */
+    /**
+     * The validation part of the ship rule.
+     *
+     * @param worst the worst ratios ({@link #validationWorst})
+     * @return {@code null} when every class's worst ratio is ≤ 1, else why not, in words
+     */
     public static String validationRejection(Map<Spectra.Kind, double[]> worst) {
         StringBuilder why = new StringBuilder();
         for (Map.Entry<Spectra.Kind, double[]> e : worst.entrySet()) {
@@ -150,12 +180,28 @@ public final class Calibrator {
     }
 
     /** Wrapper so the public API names the precision model. */
-    public enum Mode2 { FP32, BF16, BOTH }
+    public enum Mode2 {
+        /** Exact arithmetic on the scalars. */
+        FP32,
+        /** The bf16 noise model. */
+        BF16,
+        /** The mean of the two. */
+        BOTH
+    }
 
     private Calibrator() {
     }
 
-    /** Fits {@code steps} triples for shape {@code m × n}. */
+    /**
+     * Fits {@code steps} triples for shape {@code m × n}.
+     *
+     * @param m     rows
+     * @param n     columns
+     * @param steps the number of steps T
+     * @param mode  the precision model
+     * @param seed  the seed (spectra, noise; deterministic for a seed)
+     * @return the fit, with its held-out errors and whether it ships
+     */
     public static Fit fit(int m, int n, int steps, Mode2 mode, long seed) {
         int k = Math.min(m, n);
         int w = Math.max(m, n);
@@ -188,7 +234,16 @@ public final class Calibrator {
         return new Fit(m, n, abc, mode, bestF, evaluate(abc, k, w, shapeSeed, steps));
     }
 
-    /** Held-out errors per class for {fitted, PE, Muon} × {fp32, bf16 model}. */
+    /**
+     * Held-out errors per class for {fitted, PE, Muon} × {fp32, bf16 model}.
+     *
+     * @param abc       the fitted triples {@code [step][a|b|c]}
+     * @param k         the smaller side
+     * @param w         the larger side
+     * @param shapeSeed the seed of the held-out spectra and noise
+     * @param steps     the number of steps
+     * @return per class, mean relative errors {@code [schedule 0=fitted,1=PE,2=Muon][precision 0=fp32,1=bf16 model]}
+     */
     public static Map<Spectra.Kind, double[][]> evaluate(double[][] abc, int k, int w, long shapeSeed, int steps) {
         List<Spectra.Spectrum> test = Spectra.heldOut(k, w, shapeSeed);
         Schedule.Coefficients pe = Schedule.polarExpress().withSteps(steps).resolve(k, w);
@@ -224,7 +279,13 @@ public final class Calibrator {
         return sums;
     }
 
-    /** The table lines of one fit: provenance comments, then {@code MIN MAX STEP a b c} rows. */
+    /**
+     * The table lines of one fit, stamped today: provenance comments, then {@code MIN MAX STEP a b c} rows.
+     *
+     * @param f    the fit
+     * @param seed the seed it was fitted with
+     * @return the lines
+     */
     public static List<String> tableLines(Fit f, long seed) {
         return tableLines(f, seed, true, today());
     }
@@ -238,6 +299,12 @@ public final class Calibrator {
      * As {@link #tableLines(Fit, long)}; with {@code dropRejected} a fit that fails the ship rule
      * ({@link #rejection}) contributes only comments (the table then falls back to Polar Express for it), otherwise
      * its triples are written after a warning comment.
+     *
+     * @param f            the fit
+     * @param seed         the seed it was fitted with
+     * @param dropRejected whether a fit that fails the ship rule leaves out its triples
+     * @param date         the date stamped on the lines
+     * @return the lines
      */
     public static List<String> tableLines(Fit f, long seed, boolean dropRejected, String date) {
         int k = Math.min(f.rows, f.cols);
@@ -268,6 +335,15 @@ public final class Calibrator {
     /**
      * The header of a table file (shared by single-shape and full tables), stamped {@code date}; {@code momentum}
      * says whether the recorded-momentum class was part of the fit ({@code --no-momentum} leaves it out).
+     *
+     * @param name        the table's {@code @name}
+     * @param interpolate whether the table has {@code @interpolate nearest}
+     * @param steps       the number of steps
+     * @param mode        the precision model, as written
+     * @param seed        the seed
+     * @param date        the date stamped on the header
+     * @param momentum    whether the momentum class was fitted on
+     * @return the lines, through {@code # MIN MAX STEP a b c}
      */
     public static List<String> header(String name, boolean interpolate, int steps, String mode, long seed, String date,
                                       boolean momentum) {
@@ -316,11 +392,19 @@ public final class Calibrator {
             "usage: ortho4j calibrate --shape MxN [--steps T] [--precision bf16|fp32|both] [--seed S] [--out FILE.tsv] [--no-momentum]",
             "       ortho4j calibrate --all [--out FILE.tsv] [--no-momentum]",
             "Fits one (a, b, c) triple per step for an MxN matrix against the normalised singular values of Gaussian,",
-            "power-law and low-rank-plus-noise spectra (ALGORITHMS.md section 1) and of Muon momentum recorded from a",
-            "short 'ortho4j train' run (--no-momentum leaves that class out), reports held-out errors against Polar",
-            "Express and Muon, and writes a schedule table that Schedule.parse reads (--all refits every candidate shape).");
+            "power-law and low-rank-plus-noise spectra and of Muon momentum recorded from a short 'ortho4j train' run",
+            "(--no-momentum leaves that class out), reports held-out errors against Polar Express and Muon, and writes a",
+            "schedule table that Schedule.parse reads (--all refits every candidate shape). The method and the spectra:",
+            "docs/algorithms.md section 1.4.");
 
-    /** Command-line entry; exit code 0 on success, 2 with a one-line message on bad input. */
+    /**
+     * Command-line entry ({@code ortho4j calibrate}).
+     *
+     * @param args the arguments after {@code calibrate}
+     * @param out  where the fits' reports go
+     * @param err  where errors go
+     * @return the exit status: 0 on success, 2 with a one-line message on bad input
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         try {
             return runWith(args, out, err);
@@ -453,6 +537,11 @@ public final class Calibrator {
         return args[i];
     }
 
+    /**
+     * Runs {@code calibrate} and exits with its status.
+     *
+     * @param args the arguments, as for {@code ortho4j calibrate}
+     */
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }

@@ -38,17 +38,26 @@ import org.ortho4j.optim.ResidualMlp;
  * rank grows with width, which no run here measures.
  */
 public final class MomentumSpectra {
+    /** Run seed of the training class. */
     public static final long TRAIN_SEED = 1;
+    /** Run seed of the held-out class. */
     public static final long HELD_OUT_SEED = 2;
+    /** Steps of a recorded run. */
     public static final int STEPS = 300;
+    /** Steps between two recorded spectra. */
     public static final int EVERY = 50;
 
     /** One recorded spectrum: the matrix it came from, its step, shape {@code k ≤ n}, sorted singular values. */
     public static final class Record {
+        /** The matrix: {@code E}, {@code W_in0}, {@code W_out0}, … */
         public final String matrix;
+        /** The optimizer step it was recorded at. */
         public final int step;
+        /** The smaller side. */
         public final int k;
+        /** The larger side. */
         public final int n;
+        /** The singular values, descending, {@code Σσ² = k·n}. */
         public final double[] sigma;
 
         Record(String matrix, int step, int k, int n, double[] sigma) {
@@ -65,12 +74,24 @@ public final class MomentumSpectra {
     private MomentumSpectra() {
     }
 
-    /** The recorded spectra of the run with {@code seed} (cached per seed). */
+    /**
+     * The recorded spectra of the run with {@code seed} (cached per seed).
+     *
+     * @param seed the run seed, e.g. {@link #TRAIN_SEED}
+     * @return the spectra of {@link #STEPS} steps every {@link #EVERY} (unmodifiable)
+     */
     public static synchronized List<Record> recorded(long seed) {
         return CACHE.computeIfAbsent(seed, s -> Collections.unmodifiableList(record(s, STEPS, EVERY)));
     }
 
-    /** Runs Muon for {@code steps} steps from {@code seed} and records the NS-input spectra every {@code every} steps. */
+    /**
+     * Runs Muon for {@code steps} steps from {@code seed} and records the NS-input spectra every {@code every} steps.
+     *
+     * @param seed  the run seed
+     * @param steps the number of steps, at least 1
+     * @param every steps between two records, at least 1
+     * @return the spectra, in step order
+     */
     public static List<Record> record(long seed, int steps, int every) {
         return record(seed, steps, every, 64, 128);
     }
@@ -79,6 +100,13 @@ public final class MomentumSpectra {
      * As {@link #record(long, int, int)} with a residual MLP of the given {@code width} and block {@code hidden} size,
      * so E is {@code width × 64} and W_in/W_out {@code hidden × width}/{@code width × hidden}: momentum recorded at those
      * shapes directly (used to check the relative-index {@link #transfer} from the default 64-wide model).
+     *
+     * @param seed   the run seed
+     * @param steps  the number of steps, at least 1
+     * @param every  steps between two records, at least 1
+     * @param width  the residual width, at least 1
+     * @param hidden the blocks' hidden width, at least 1
+     * @return the spectra, in step order
      */
     public static List<Record> record(long seed, int steps, int every, int width, int hidden) {
         if (width < 1 || hidden < 1 || steps < 1 || every < 1) {
@@ -164,6 +192,12 @@ public final class MomentumSpectra {
      * {@code count} momentum spectra for shape {@code k × n} from the run with {@code seed}: the recorded spectra of
      * matrices of exactly that shape when there are any, otherwise all recorded spectra transferred by
      * {@link #transfer}; evenly spaced over the recorded list (steps × matrices).
+     *
+     * @param k     the smaller side
+     * @param n     the larger side
+     * @param seed  the run seed
+     * @param count how many spectra
+     * @return the spectra, each {@code k} values, descending
      */
     public static List<double[]> forShape(int k, int n, long seed, int count) {
         List<Record> all = recorded(seed);
@@ -184,7 +218,14 @@ public final class MomentumSpectra {
         return out;
     }
 
-    /** The relative-index transfer of a sorted spectrum to {@code k × n} (log-linear interpolation in {@code (i+½)/k}). */
+    /**
+     * The relative-index transfer of a sorted spectrum to {@code k × n} (log-linear interpolation in {@code (i+½)/k}).
+     *
+     * @param sigma a spectrum, descending, its first value positive
+     * @param k     the smaller side of the target shape
+     * @param n     the larger side of the target shape
+     * @return {@code k} values, descending, {@code Σσ² = k·n}
+     */
     public static double[] transfer(double[] sigma, int k, int n) {
         int k0 = sigma.length;
         double floor = 1e-12 * sigma[0];

@@ -9,7 +9,7 @@ import org.ejml.interfaces.decomposition.QRDecomposition;
 import org.ortho4j.Schedule;
 
 /**
- * A plain float32 Newton–Schulz iteration (ALGORITHMS.md §1) for validating schedules in the matrix domain,
+ * A plain float32 Newton–Schulz iteration (docs/algorithms.md §1.1, §1.5) for validating schedules in the matrix domain,
  * independent of the backends: {@code X0 = G/(s‖G‖_F + eps)} on the wide orientation, then per step
  * {@code A = X Xᵀ}, {@code B = b·A + c·A·A}, {@code X = a·X + B·X}. With {@code bf16} every product's operands are
  * rounded to bfloat16 (round to nearest even) and accumulated in float32, as a bf16 tensor-core GEMM does.
@@ -21,9 +21,13 @@ public final class NsReference {
 
     /** A matrix with a prescribed spectrum and its exact polar factor, both row-major {@code m × n} float64. */
     public static final class Planted {
+        /** Rows m. */
         public final int rows;
+        /** Columns n. */
         public final int cols;
+        /** {@code G = U diag(σ) Vᵀ}, row-major. */
         public final double[] g;
+        /** Its exact polar factor {@code U Vᵀ}, row-major. */
         public final double[] polar;
 
         Planted(int rows, int cols, double[] g, double[] polar) {
@@ -33,6 +37,11 @@ public final class NsReference {
             this.polar = polar;
         }
 
+        /**
+         * {@code G} rounded to float32.
+         *
+         * @return a new array, row-major
+         */
         public float[] gFloat() {
             float[] f = new float[g.length];
             for (int i = 0; i < f.length; i++) {
@@ -42,7 +51,15 @@ public final class NsReference {
         }
     }
 
-    /** {@code G = U diag(σ) Vᵀ} with random orthonormal {@code U (m×k)}, {@code V (n×k)}, {@code k = σ.length = min(m,n)}. */
+    /**
+     * {@code G = U diag(σ) Vᵀ} with random orthonormal {@code U (m×k)}, {@code V (n×k)}.
+     *
+     * @param m     rows
+     * @param n     columns
+     * @param sigma the singular values, {@code k = σ.length = min(m,n)} of them
+     * @param r     the source of {@code U} and {@code V}
+     * @return {@code G} and its polar factor
+     */
     public static Planted planted(int m, int n, double[] sigma, Random r) {
         int k = sigma.length;
         DMatrixRMaj u = orthonormalColumns(m, k, r);
@@ -71,7 +88,13 @@ public final class NsReference {
         return qr.getQ(null, true);
     }
 
-    /** {@code ‖x − ref‖_F / ‖ref‖_F}. */
+    /**
+     * The relative Frobenius error.
+     *
+     * @param x   the approximation
+     * @param ref the reference, same length, not zero
+     * @return {@code ‖x − ref‖_F / ‖ref‖_F}
+     */
     public static double relError(float[] x, double[] ref) {
         double num = 0, den = 0;
         for (int i = 0; i < x.length; i++) {
@@ -89,7 +112,16 @@ public final class NsReference {
         return Float.intBitsToFloat(b & 0xFFFF0000);
     }
 
-    /** NS of the row-major {@code m × n} matrix {@code g} with {@code co}; returns a new array. */
+    /**
+     * NS of a row-major {@code m × n} matrix.
+     *
+     * @param g    the matrix, not modified
+     * @param m    rows
+     * @param n    columns
+     * @param co   the coefficients
+     * @param bf16 whether the products' operands are rounded to bfloat16 (else float32 throughout)
+     * @return a new array holding {@code NS(g)}
+     */
     public static float[] run(float[] g, int m, int n, Schedule.Coefficients co, boolean bf16) {
         boolean tr = m > n;
         int k = Math.min(m, n);

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The scalar-domain calibration objective (ALGORITHMS.md §1): NS maps each normalised singular value
+ * The scalar-domain calibration objective (docs/algorithms.md §1.4): NS maps each normalised singular value
  * {@code x_i = σ_i / (s·‖G‖_F + eps)}, {@code ‖G‖_F² = Σσ²}, through the composed polynomial
  * {@code P = p_T ∘ … ∘ p_1}, {@code p_t(x) = a_t x + b_t x³ + c_t x⁵}, so the relative error against
  * {@code polar(G)} is {@code e = ‖X − U Vᵀ‖_F / ‖U Vᵀ‖_F = √(Σ_i (P(x_i) − 1)² / k)}.
@@ -28,7 +28,14 @@ import java.util.Random;
 public final class Objective {
 
     /** Precision model of the fit. */
-    public enum Mode { FP32, BF16, BOTH }
+    public enum Mode {
+        /** Exact arithmetic on the scalars. */
+        FP32,
+        /** Every value multiplied by {@code 1 + δz} after every step. */
+        BF16,
+        /** The mean of the two. */
+        BOTH
+    }
 
     static final double INTERMEDIATE_BOUND = 2.0;
     static final double COMPOSED_BOUND = 1.2;
@@ -74,7 +81,16 @@ public final class Objective {
     private final double xLo;
 
     /**
-     * @param xLo the lower end of the floor interval {@code [x_lo, X_MAX]} (see {@link #xLo(int, int, double, double)})
+     * The objective of one shape.
+     *
+     * @param training  the training spectra ({@link Spectra#training})
+     * @param scale     the normalisation's {@code s}
+     * @param eps       the normalisation's {@code eps}
+     * @param steps     the number of steps T
+     * @param mode      the precision model
+     * @param reference the triples the ratios {@code r_c} are taken against (Polar Express's)
+     * @param seed      seed of the bf16 noise
+     * @param xLo       the lower end of the floor interval {@code [x_lo, X_MAX]} (see {@link #xLo(int, int, double, double)})
      */
     public Objective(List<Spectra.Spectrum> training, double scale, double eps, int steps, Mode mode,
                      double[][] reference, long seed, double xLo) {
@@ -102,7 +118,14 @@ public final class Objective {
         }
     }
 
-    /** {@code x_i = σ_i / (s·√(Σσ²) + eps)}, as the iteration normalises. */
+    /**
+     * {@code x_i = σ_i / (s·√(Σσ²) + eps)}, as the iteration normalises.
+     *
+     * @param sigma the singular values
+     * @param scale the normalisation's {@code s}
+     * @param eps   the normalisation's {@code eps}
+     * @return the normalised values, in the order of {@code sigma}
+     */
     public static double[] normalised(double[] sigma, double scale, double eps) {
         double ss = 0;
         for (double v : sigma) {
@@ -129,12 +152,24 @@ public final class Objective {
         return out;
     }
 
-    /** The relative error of a resolved schedule on singular values {@code sigma}, normalised as that schedule runs. */
+    /**
+     * The relative error of a resolved schedule on singular values {@code sigma}, normalised as that schedule runs.
+     *
+     * @param c     the coefficients
+     * @param sigma the singular values of G
+     * @return {@code ‖NS(G) − polar(G)‖_F / ‖polar(G)‖_F} in exact arithmetic
+     */
     public static double relError(org.ortho4j.Schedule.Coefficients c, double[] sigma) {
         return relError(c.triples(), normalised(sigma, c.scale(), c.eps()));
     }
 
-    /** The relative error {@code √(Σ (P(x_i) − 1)² / k)} of schedule {@code abc} on normalised values {@code x}. */
+    /**
+     * The relative error {@code √(Σ (P(x_i) − 1)² / k)} of schedule {@code abc} on normalised values {@code x}.
+     *
+     * @param abc the triples {@code [step][a|b|c]}
+     * @param x   the normalised singular values
+     * @return the relative error
+     */
     public static double relError(double[][] abc, double[] x) {
         return relError(abc, x, null);
     }
@@ -173,7 +208,12 @@ public final class Objective {
         return acc;
     }
 
-    /** J(θ) for the flattened triples {@code θ = (a_1, b_1, c_1, …, a_T, b_T, c_T)}. */
+    /**
+     * J(θ).
+     *
+     * @param theta the flattened triples {@code θ = (a_1, b_1, c_1, …, a_T, b_T, c_T)}
+     * @return the objective
+     */
     public double value(double[] theta) {
         double[][] abc = unflatten(theta);
         double pen = penalty(abc, grid, xLo, FLOOR_FIT);
@@ -188,7 +228,12 @@ public final class Objective {
         return mean + 20 * hinge + 1e4 * pen;
     }
 
-    /** Per-class ratios r_c to Polar Express (for reporting). */
+    /**
+     * Per-class ratios r_c to Polar Express (for reporting).
+     *
+     * @param abc the triples {@code [step][a|b|c]}
+     * @return {@code r_c} per class of the training set
+     */
     public Map<Spectra.Kind, Double> ratios(double[][] abc) {
         Map<Spectra.Kind, Double> out = new EnumMap<>(Spectra.Kind.class);
         for (Map.Entry<Spectra.Kind, double[]> e : classErrors(abc).entrySet()) {
@@ -203,6 +248,12 @@ public final class Objective {
      * 5% of its mass and the wide shapes none at all (their MP law starts at {@code (1 − √(k/n))·…}); power-law spectra
      * put more mass there, but where every 5-step schedule, Polar Express included (it reaches 0.7 only at
      * {@code x ≈ 7.7e-4}), is far from 1 anyway.
+     *
+     * @param k     the smaller side
+     * @param n     the larger side
+     * @param scale the normalisation's {@code s}
+     * @param eps   the normalisation's {@code eps}
+     * @return {@code x_lo}
      */
     public static double xLo(int k, int n, double scale, double eps) {
         double[] x = normalised(Spectra.gaussian(k, n, new Random(0)), scale, eps); // sorted descending
@@ -215,6 +266,13 @@ public final class Objective {
      * and with every intermediate value pushed up by {@value #PUSH} per step (rounding can only make a value that was
      * inside the bounds land a little outside, and above is where a quintic with {@code c > 0} blows up).
      * Values are clamped to ±10 after scoring so that the penalty stays finite and continuous for the optimiser.
+     *
+     * @param abc   the triples {@code [step][a|b|c]}
+     * @param grid  the points checked ({@link #constraintGrid})
+     * @param xLo   the lower end of the floor interval
+     * @param floor the floor on the composed value
+     * @return the squared violations summed over both trajectories and divided by the number of grid points; 0
+     *         when feasible
      */
     public static double penalty(double[][] abc, double[] grid, double xLo, double floor) {
         double pen = 0;
@@ -244,7 +302,13 @@ public final class Objective {
         return pen / grid.length;
     }
 
-    /** Worst-case {@code max |x_t|} over the grid and steps, and the max of the composed value: {max intermediate, max composed, min composed}. */
+    /**
+     * The ranges a schedule reaches on a grid.
+     *
+     * @param abc  the triples {@code [step][a|b|c]}
+     * @param grid the points checked
+     * @return {@code {max |x_t| over the intermediate steps, max composed value, min composed value (x > 0)}}
+     */
     public static double[] ranges(double[][] abc, double[] grid) {
         double maxInt = 0, maxC = -Double.MAX_VALUE, minC = Double.MAX_VALUE;
         for (double x0 : grid) {
@@ -264,7 +328,14 @@ public final class Objective {
         return new double[]{maxInt, maxC, minC};
     }
 
-    /** The smallest composed value {@code P(x)} over grid points {@code x ≥ xLo} (the floor check). */
+    /**
+     * The smallest composed value {@code P(x)} over grid points {@code x ≥ xLo} (the floor check).
+     *
+     * @param abc  the triples {@code [step][a|b|c]}
+     * @param grid the points checked
+     * @param xLo  the lower end of the floor interval
+     * @return the smallest {@code P(x)}
+     */
     public static double composedMin(double[][] abc, double[] grid, double xLo) {
         double min = Double.POSITIVE_INFINITY;
         for (double x0 : grid) {
@@ -281,7 +352,12 @@ public final class Objective {
         return min;
     }
 
-    /** {@code n} points on {@code [0, X_MAX]}: half log-spaced from 1e-6, half uniform. */
+    /**
+     * {@code n} points on {@code [0, X_MAX]}: half log-spaced from 1e-6, half uniform.
+     *
+     * @param n the number of points, at least 4
+     * @return the points, ascending
+     */
     public static double[] constraintGrid(int n) {
         double[] g = new double[n];
         int h = n / 2;
@@ -294,6 +370,11 @@ public final class Objective {
         return g;
     }
 
+    /**
+     * The number of steps T the objective fits.
+     *
+     * @return T
+     */
     public int steps() {
         return steps;
     }

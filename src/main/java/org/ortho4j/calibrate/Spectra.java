@@ -29,8 +29,20 @@ public final class Spectra {
 
     /** The spectrum classes. */
     public enum Kind {
-        GAUSSIAN, POWER_LAW, SPIKED, MOMENTUM;
+        /** iid N(0,1) entries: the Marchenko–Pastur law. */
+        GAUSSIAN,
+        /** {@code σ_i ∝ i^(−α)}, jittered. */
+        POWER_LAW,
+        /** Low rank plus noise: spikes above an MP bulk. */
+        SPIKED,
+        /** Muon's recorded NS inputs ({@link MomentumSpectra}). */
+        MOMENTUM;
 
+        /**
+         * The class's name in reports.
+         *
+         * @return {@code gaussian}, {@code power-law}, {@code low-rank+noise} or {@code momentum}
+         */
         public String label() {
             switch (this) {
                 case GAUSSIAN: return "gaussian";
@@ -43,8 +55,11 @@ public final class Spectra {
 
     /** One labelled spectrum. */
     public static final class Spectrum {
+        /** Its class. */
         public final Kind kind;
+        /** Its name in reports, e.g. {@code power-law α=0.5}. */
         public final String label;
+        /** The {@code k} singular values, descending, {@code Σσ² = k·n}. */
         public final double[] sigma;
 
         Spectrum(Kind kind, String label, double[] sigma) {
@@ -68,14 +83,28 @@ public final class Spectra {
     private Spectra() {
     }
 
-    /** The training set for shape {@code m × n}: 4 spectra per class. */
+    /**
+     * The training set for shape {@code m × n}: 4 spectra per class.
+     *
+     * @param m    rows
+     * @param n    columns
+     * @param seed seed of the synthetic spectra
+     * @return the spectra
+     */
     public static List<Spectrum> training(int m, int n, long seed) {
         List<Spectrum> out = build(m, n, new Random(seed), TRAIN_ALPHA, new double[]{1, 3, 8, 0.03}, 4);
         addMomentum(out, m, n, MomentumSpectra.TRAIN_SEED, 4);
         return out;
     }
 
-    /** The held-out set for shape {@code m × n}: 3 spectra per class, other seeds and parameters. */
+    /**
+     * The held-out set for shape {@code m × n}: 3 spectra per class, other seeds and parameters.
+     *
+     * @param m    rows
+     * @param n    columns
+     * @param seed seed of the synthetic spectra (mixed, so that it differs from the training set's)
+     * @return the spectra
+     */
     public static List<Spectrum> heldOut(int m, int n, long seed) {
         List<Spectrum> out = build(m, n, new Random(seed ^ 0x5DEECE66DL), TEST_ALPHA, new double[]{2, 5, 0.06}, 3);
         addMomentum(out, m, n, MomentumSpectra.HELD_OUT_SEED, 3);
@@ -113,7 +142,14 @@ public final class Spectra {
         return out;
     }
 
-    /** {@code k} singular values of a {@code k × n} standard Gaussian matrix, sampled from the MP law. */
+    /**
+     * {@code k} singular values of a {@code k × n} standard Gaussian matrix, sampled from the MP law.
+     *
+     * @param k the smaller side
+     * @param n the larger side
+     * @param r the source of the jitter
+     * @return the values, descending, {@code Σσ² = k·n}
+     */
     public static double[] gaussian(int k, int n, Random r) {
         double lambda = (double) k / n;
         double[] s = mpSingularQuantiles(lambda, k, r);
@@ -123,7 +159,15 @@ public final class Spectra {
         return normalise(sortDesc(s), k, n);
     }
 
-    /** {@code σ_i ∝ i^(−α)} times {@code exp(0.1·z_i)}, sorted. */
+    /**
+     * {@code σ_i ∝ i^(−α)} times {@code exp(0.1·z_i)}, sorted.
+     *
+     * @param k     the smaller side
+     * @param n     the larger side
+     * @param alpha the exponent α
+     * @param r     the source of {@code z_i}
+     * @return the values, descending, {@code Σσ² = k·n}
+     */
     public static double[] powerLaw(int k, int n, double alpha, Random r) {
         double[] s = new double[k];
         for (int i = 0; i < k; i++) {
@@ -132,7 +176,15 @@ public final class Spectra {
         return normalise(sortDesc(s), k, n);
     }
 
-    /** An MP bulk plus {@code spikes} values log-uniform in [1.5, 30] × the bulk's largest. */
+    /**
+     * An MP bulk plus {@code spikes} values log-uniform in [1.5, 30] × the bulk's largest.
+     *
+     * @param k      the smaller side
+     * @param n      the larger side
+     * @param spikes the number of spikes r, at most {@code k}
+     * @param r      the source of the bulk and the spikes
+     * @return the values, descending, {@code Σσ² = k·n}
+     */
     public static double[] spiked(int k, int n, int spikes, Random r) {
         double[] s = gaussian(k, n, r);
         double edge = s[0];

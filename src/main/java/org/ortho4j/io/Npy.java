@@ -42,10 +42,21 @@ public final class Npy {
     public static final class NpyException extends IOException {
         private static final long serialVersionUID = 1L;
 
+        /**
+         * An exception with a one-line message.
+         *
+         * @param message names the file and says what is wrong
+         */
         public NpyException(String message) {
             super(message);
         }
 
+        /**
+         * An exception with a one-line message and its cause.
+         *
+         * @param message names the file and says what is wrong
+         * @param cause   the underlying failure, or {@code null}
+         */
         public NpyException(String message, Throwable cause) {
             super(message, cause);
         }
@@ -62,6 +73,15 @@ public final class Npy {
         private final int cols;
         private final boolean batched;
 
+        /**
+         * Matrices over {@code data} (not copied).
+         *
+         * @param data    {@code batch·rows·cols} values, row-major, matrices contiguous
+         * @param batch   the number of matrices, at least 1 (1 unless {@code batched})
+         * @param rows    rows of each matrix, at least 1
+         * @param cols    columns of each matrix, at least 1
+         * @param batched whether the array is 3-D
+         */
         public Matrices(float[] data, int batch, int rows, int cols, boolean batched) {
             this.data = Objects.requireNonNull(data, "data");
             // (long) batch * rows * cols can overflow; batch * rows alone cannot, and once it is ≤ data.length nor can · cols.
@@ -78,34 +98,65 @@ public final class Npy {
             this.batched = batched;
         }
 
-        /** The values, row-major, matrices contiguous (not a copy). */
+        /**
+         * The values, row-major, matrices contiguous.
+         *
+         * @return the array itself (not a copy)
+         */
         public float[] data() {
             return data;
         }
 
+        /**
+         * The number of matrices.
+         *
+         * @return the batch size (1 for a 2-D array)
+         */
         public int batch() {
             return batch;
         }
 
+        /**
+         * Rows of each matrix.
+         *
+         * @return the number of rows
+         */
         public int rows() {
             return rows;
         }
 
+        /**
+         * Columns of each matrix.
+         *
+         * @return the number of columns
+         */
         public int cols() {
             return cols;
         }
 
-        /** True when the file held a 3-D array. */
+        /**
+         * Whether the file held a 3-D array.
+         *
+         * @return {@code true} for a 3-D array
+         */
         public boolean batched() {
             return batched;
         }
 
-        /** The NumPy shape: {@code {rows, cols}} or {@code {batch, rows, cols}}. */
+        /**
+         * The NumPy shape.
+         *
+         * @return {@code {rows, cols}} or {@code {batch, rows, cols}}
+         */
         public int[] shape() {
             return batched ? new int[]{batch, rows, cols} : new int[]{rows, cols};
         }
 
-        /** {@code "rows x cols"} or {@code "batch x rows x cols"}. */
+        /**
+         * The shape, for messages.
+         *
+         * @return {@code "rows x cols"} or {@code "batch x rows x cols"}, written with {@code x}
+         */
         public String shapeString() {
             return batched ? batch + "x" + rows + "x" + cols : rows + "x" + cols;
         }
@@ -121,6 +172,8 @@ public final class Npy {
      * allocated before the header's shape has been checked against the file's size, so a file's header cannot make
      * the reader allocate more than the file holds.
      *
+     * @param file the {@code .npy} file
+     * @return its matrices, as float32
      * @throws NpyException for a missing, unreadable, malformed or unsupported file; no other exception
      */
     public static Matrices read(Path file) throws NpyException {
@@ -445,14 +498,24 @@ public final class Npy {
 
     // ------------------------------------------------------------------ writing
 
-    /** Writes {@code m} as {@code '<f4'} with its own shape ({@link Matrices#shape()}). */
+    /**
+     * Writes {@code m} as {@code '<f4'} with its own shape ({@link Matrices#shape()}).
+     *
+     * @param file the file, created or replaced
+     * @param m    the matrices
+     * @throws NpyException with a one-line message naming the file, when writing fails
+     */
     public static void write(Path file, Matrices m) throws NpyException {
         write(file, m.data(), m.shape());
     }
 
     /**
-     * Writes {@code data} (row-major, not modified) as a C-order {@code '<f4'} array of {@code shape}
-     * (any number of dimensions, each ≥ 0, product = {@code data.length}).
+     * Writes {@code data} as a C-order {@code '<f4'} array of {@code shape}.
+     *
+     * @param file  the file, created or replaced
+     * @param data  the values, row-major, not modified
+     * @param shape any number of dimensions, each ≥ 0, product = {@code data.length}
+     * @throws NpyException with a one-line message naming the file, when writing fails
      */
     public static void write(Path file, float[] data, int... shape) throws NpyException {
         Objects.requireNonNull(file, "file");
@@ -463,12 +526,25 @@ public final class Npy {
         }
     }
 
-    /** {@link #write(Path, Matrices)} to a stream (not closed): the CLI writes through {@link AtomicOutputs}. */
+    /**
+     * {@link #write(Path, Matrices)} to a stream: the CLI writes through {@link AtomicOutputs}.
+     *
+     * @param out the stream (not closed)
+     * @param m   the matrices
+     * @throws IOException when writing to {@code out} fails
+     */
     public static void writeTo(OutputStream out, Matrices m) throws IOException {
         writeTo(out, m.data(), m.shape());
     }
 
-    /** {@link #write(Path, float[], int...)} to a stream (not closed). */
+    /**
+     * {@link #write(Path, float[], int...)} to a stream.
+     *
+     * @param out   the stream (not closed)
+     * @param data  the values, row-major, not modified
+     * @param shape any number of dimensions, each ≥ 0, product = {@code data.length}
+     * @throws IOException when writing to {@code out} fails
+     */
     public static void writeTo(OutputStream out, float[] data, int... shape) throws IOException {
         Objects.requireNonNull(data, "data");
         long count = 1;
