@@ -23,7 +23,7 @@ class TrainTest {
     void tinyRunOfEveryOptimizerPrintsLossesAndWritesThePlot(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Path plot = dir.resolve("curves/loss.png");
+        Path plot = Files.createDirectory(dir.resolve("curves")).resolve("loss.png");   // outputs need an existing directory
         int rc = Train.run(new String[]{"--backend", "cpu", "--steps", "6", "--eval-every", "3", "--width", "16",
                 "--hidden", "16", "--blocks", "1", "--batch", "16", "--optimizers", "adamw,muon,scion,root,ddcadam,ddcmuon",
                 "--plot", plot.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
