@@ -1,7 +1,7 @@
 // baselines.cu — helpers of the vendor-library baselines (org.ortho4j.cuda.CublasNewtonSchulz), not of ortho4j's
 // own kernels: the bf16 operand copies that cublasGemmStridedBatchedEx reads.
 //
-//   bl_f32_to_bf16   y[i] = bf16(x[i]), round to nearest even (the ρ of ALGORITHMS.md §1 for BF16), grid-stride
+//   bl_f32_to_bf16   y[i] = bf16(x[i]), round to nearest even (the ρ of docs/algorithms.md §1.5 for BF16), grid-stride
 //                    over 64-bit indices, one element per thread per pass.
 //
 // Build: kernels/build.sh (every kernels/*.cu → src/main/resources/org/ortho4j/cuda/<name>.{ptx,fatbin}).

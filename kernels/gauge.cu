@@ -1,4 +1,4 @@
-// gauge.cu — gauge projections of DDC (ALGORITHMS.md §4): rotation (full so(d) and RoPE-matched), scaling, logit shift.
+// gauge.cu — gauge projections of DDC (docs/algorithms.md §4): rotation (full so(d) and RoPE-matched), scaling, logit shift.
 //
 // Math, per batch entry (one layer), head size d, model width D, r = heads/kvHeads query heads per group:
 //   QK, rope = none, per group g (query heads h ∈ [g·r, (g+1)·r), K head g):

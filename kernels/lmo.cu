@@ -1,4 +1,4 @@
-// lmo.cu — exact polar factor and SCION's linear minimisation oracles (ALGORITHMS.md §3).
+// lmo.cu — exact polar factor and SCION's linear minimisation oracles (docs/algorithms.md §2).
 //
 // Math, per m × n matrix d (rows = outputs):
 //   polar(d) = U Vᵀ for the thin SVD d = U Σ Vᵀ; singular values σ_i ≤ tol·σ_max count as zero (their terms are

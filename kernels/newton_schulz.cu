@@ -1,4 +1,4 @@
-// newton_schulz.cu — batched Newton–Schulz orthogonalisation (ALGORITHMS.md §1).
+// newton_schulz.cu — batched Newton–Schulz orthogonalisation (docs/algorithms.md §1).
 //
 // Math, per matrix G (rows × cols) of the batch, on the wide orientation X (m × n, m = min, n = max):
 //     X0 = G / (s·‖G‖_F + eps)          (Xᵀ when G is tall: X[i][k] = G[k][i], by indexing, no copy)

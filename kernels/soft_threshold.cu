@@ -1,4 +1,4 @@
-// soft_threshold.cu — ROOT's outlier split, fused with the Nesterov momentum update (ALGORITHMS.md §2).
+// soft_threshold.cu — ROOT's outlier split, fused with the Nesterov momentum update (docs/algorithms.md §3).
 //
 // Math, per matrix of n = rows·cols elements:
 //   momentum form:  buf ← μ·buf + grad,  M = nesterov ? grad + μ·buf : buf     (float32 fused multiply-adds,

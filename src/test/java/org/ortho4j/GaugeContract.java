@@ -15,7 +15,7 @@ import org.ortho4j.testing.TestMatrices;
 import org.ortho4j.testing.Tolerances;
 
 /**
- * The gauge projections' contract (ALGORITHMS.md §4), for every backend: orthogonality to every vertical
+ * The gauge projections' contract (docs/algorithms.md §4, invariants in §6), for every backend: orthogonality to every vertical
  * direction, idempotence, agreement with dense float64 least squares, batches of layers, GQA, both RoPE
  * conventions, degenerate weights, non-finite inputs and shape errors.
  */

@@ -19,7 +19,7 @@ import org.ortho4j.testing.TestMatrices;
 import org.ortho4j.testing.Tolerances;
 
 /**
- * The Newton–Schulz contract every backend satisfies (ALGORITHMS.md §1): agreement with a float64 iteration,
+ * The Newton–Schulz contract every backend satisfies (docs/algorithms.md §1, invariants in §6): agreement with a float64 iteration,
  * accuracy against the exact polar factor in the published bands, non-finite input refused before any write,
  * zero maps to zero, in-place equals out-of-place, every output element written.
  */
@@ -110,7 +110,7 @@ public abstract class NewtonSchulzContract extends BackendContract {
         return Stream.of(Arguments.of(128, 128), Arguments.of(192, 192), Arguments.of(256, 256));
     }
 
-    /** ALGORITHMS.md: Gaussian inputs, 5 steps, fp32: Polar Express 0.10–0.14 from polar(G). */
+    /** docs/algorithms.md §6 (reference bands): Gaussian inputs, 5 steps, fp32: Polar Express 0.10–0.14 from polar(G). */
     @ParameterizedTest(name = "{0}x{1}")
     @MethodSource("bandShapes")
     void polarExpressErrorInPublishedBand(int rows, int cols) {
@@ -118,7 +118,7 @@ public abstract class NewtonSchulzContract extends BackendContract {
         assertTrue(err >= 0.10 && err <= 0.14, "Polar Express error " + err + " outside [0.10, 0.14]");
     }
 
-    /** ALGORITHMS.md: Gaussian inputs, 5 steps, fp32: Muon 0.16–0.22 from polar(G). */
+    /** docs/algorithms.md §6 (reference bands): Gaussian inputs, 5 steps, fp32: Muon 0.16–0.22 from polar(G). */
     @ParameterizedTest(name = "{0}x{1}")
     @MethodSource("bandShapes")
     void muonErrorInPublishedBand(int rows, int cols) {

@@ -16,7 +16,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.ortho4j.testing.TestMatrices;
 
 /**
- * The invariants of ALGORITHMS.md §1, for Muon, Polar Express and ROOT: output singular values are the composed
+ * The invariants of docs/algorithms.md §1.2 (listed in §6), for Muon, Polar Express and ROOT: output singular values are the composed
  * polynomial of the normalised input ones; {@code NS(P G Q) = P NS(G) Q}; {@code NS(Gᵀ) = NS(G)ᵀ};
  * {@code NS(c·G) = NS(G)}.
  */

@@ -17,7 +17,7 @@ import org.ortho4j.testing.Tolerances;
  * Invariants of the exact polar factor on random shapes (1..40 per side, batch 1..3) and seeds:
  * <ul>
  * <li>agreement with the float64 SVD on well-conditioned input (condition number ≤ 100);</li>
- * <li>equivariance {@code polar(P G Qᵀ) = P polar(G) Qᵀ} for orthogonal P, Q (ALGORITHMS.md §1's oracle);</li>
+ * <li>equivariance {@code polar(P G Qᵀ) = P polar(G) Qᵀ} for orthogonal P, Q (docs/algorithms.md §2.1);</li>
  * <li>{@code polar(Gᵀ) = polar(G)ᵀ} and {@code polar(c·G) = polar(G)} for {@code c > 0};</li>
  * <li>orthonormal rows or columns and {@code QᵀG} symmetric PSD on any Gaussian input.</li>
  * </ul>

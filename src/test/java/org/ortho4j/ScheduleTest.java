@@ -9,7 +9,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The built-in tables hold the published values (ALGORITHMS.md §1); resolution, step counts, parsing errors. */
+/** The built-in tables hold the published values (docs/algorithms.md §1.3); resolution, step counts, parsing errors. */
 class ScheduleTest {
     private static final double[] MUON = {3.4445, -4.7750, 2.0315};
     private static final double[][] PE = {

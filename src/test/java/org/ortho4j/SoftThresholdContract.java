@@ -12,7 +12,7 @@ import org.ortho4j.testing.SoftThresholdOracle;
 import org.ortho4j.testing.TestMatrices;
 
 /**
- * ROOT's soft-threshold split and its fused momentum form (ALGORITHMS.md §2), for every backend: ε against a
+ * ROOT's soft-threshold split and its fused momentum form (docs/algorithms.md §3), for every backend: ε against a
  * full-sort torch.quantile reference (bit for bit), the split's exact arithmetic and invariants, edge quantiles,
  * ties, awkward sizes, momentum/Nesterov, non-finite inputs and argument checks.
  */

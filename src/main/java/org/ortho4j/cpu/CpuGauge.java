@@ -5,7 +5,7 @@ import org.ortho4j.NonFiniteInputException;
 import org.ortho4j.RotationGauge;
 
 /**
- * Gauge projections of DDC (ALGORITHMS.md §4), the CPU reference of {@code kernels/gauge.cu}. Each removes from an
+ * Gauge projections of DDC (docs/algorithms.md §4), the CPU reference of {@code kernels/gauge.cu}. Each removes from an
  * update its least-squares component along the vertical (symmetry) directions at the weights. Inputs are float;
  * every sum, product and solve runs in double; results are rounded to float once, on store.
  *

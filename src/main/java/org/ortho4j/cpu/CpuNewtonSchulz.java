@@ -10,7 +10,7 @@ import org.ortho4j.Precision;
 import org.ortho4j.Schedule;
 
 /**
- * Newton–Schulz orthogonalisation on the CPU (ALGORITHMS.md §1), the reference for the CUDA kernels.
+ * Newton–Schulz orthogonalisation on the CPU (docs/algorithms.md §1.1, §1.5), the reference for the CUDA kernels.
  *
  * <p>For each {@code rows × cols} matrix G of the batch, with {@code m = min(rows, cols)}, {@code n = max(rows, cols)}
  * and X kept {@code m × n} (G itself when {@code rows ≤ cols}, else Gᵀ, transposed back on output):

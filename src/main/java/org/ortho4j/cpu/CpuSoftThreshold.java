@@ -7,7 +7,7 @@ import java.util.function.IntConsumer;
 import org.ortho4j.NonFiniteInputException;
 
 /**
- * ROOT's soft-threshold outlier split (ALGORITHMS.md §2), the CPU reference of {@code kernels/soft_threshold.cu}.
+ * ROOT's soft-threshold outlier split (docs/algorithms.md §3), the CPU reference of {@code kernels/soft_threshold.cu}.
  *
  * <p>Per matrix {@code M} of {@code n} elements (matrix {@code b} at {@code [b·n, (b+1)·n)}):
  * <pre>

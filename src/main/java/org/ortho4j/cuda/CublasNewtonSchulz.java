@@ -19,7 +19,7 @@ import org.ortho4j.Precision;
 import org.ortho4j.Schedule;
 
 /**
- * Baseline: the Newton–Schulz iteration of {@link Context#newtonSchulz} (ALGORITHMS.md §1, the arithmetic of
+ * Baseline: the Newton–Schulz iteration of {@link Context#newtonSchulz} (docs/algorithms.md §1.1 and §1.5, the arithmetic of
  * {@code CpuNewtonSchulz}) on cuBLAS's {@code cublasGemmStridedBatchedEx}, batched over the same-shape matrices of a
  * batch, on the context's stream. It exists to be measured against ortho4j's own kernels (JMH
  * {@code GpuNewtonSchulzBench}); it is not used by the library.

@@ -13,7 +13,7 @@ import org.ortho4j.RotationGauge;
 /**
  * Launcher for {@code kernels/gauge.cu}: the rotation gauge of attention heads (RoPE-matched closed form, or the
  * full so(d) projection through a per-group Lyapunov solve), the scaling gauge and the logit shift
- * (ALGORITHMS.md §4; layouts in {@link RotationGauge}).
+ * (docs/algorithms.md §4; layouts in {@link RotationGauge}).
  *
  * <p>Full so(d): {@code gauge_gram} (S and N in double) → {@code gauge_solve} (float Jacobi eigenvectors, double
  * iterative refinement of {@code S A + A S = N − Nᵀ}) → {@code gauge_apply_rows} / {@code gauge_apply_cols}. Head

@@ -6,7 +6,7 @@ import org.ortho4j.Precision;
 import org.ortho4j.Schedule;
 
 /**
- * Launcher for {@code kernels/newton_schulz.cu} (ALGORITHMS.md §1): {@code X0 = G/(s‖G‖_F + eps)}, then per step
+ * Launcher for {@code kernels/newton_schulz.cu} (docs/algorithms.md §1.1): {@code X0 = G/(s‖G‖_F + eps)}, then per step
  * {@code A = X Xᵀ, B = b·A + c·A·A, X = a·X + B·X} on the wide orientation.
  *
  * <p>Order of work: the per-matrix norms and non-finite flags first (two launches), the flags read back and

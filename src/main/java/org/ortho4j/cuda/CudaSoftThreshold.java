@@ -11,7 +11,7 @@ import org.ortho4j.Ortho4jException;
 /**
  * Launcher for {@code kernels/soft_threshold.cu}: ROOT's outlier split {@code ε = quantile(|M|, q) + 1e-9},
  * {@code base = clamp(M, −ε, ε)}, {@code outlier = M − base}, optionally fused with the momentum update
- * {@code buf ← μ·buf + grad}, {@code M = nesterov ? grad + μ·buf : buf} (ALGORITHMS.md §2).
+ * {@code buf ← μ·buf + grad}, {@code M = nesterov ? grad + μ·buf : buf} (docs/algorithms.md §3).
  *
  * <p>The quantile is exact ({@code torch.quantile}'s linear interpolation between the order statistics at
  * {@code ⌊q(n−1)⌋} and {@code ⌈q(n−1)⌉}), found by a 3-digit radix select on the float bits of {@code |M|}:

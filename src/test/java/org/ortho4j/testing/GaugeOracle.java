@@ -7,7 +7,7 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
 import org.ortho4j.RotationGauge;
 
 /**
- * Brute-force float64 ground truth for the gauge projections (ALGORITHMS.md §4), written independently of any
+ * Brute-force float64 ground truth for the gauge projections (docs/algorithms.md §4), written independently of any
  * backend: the vertical directions at one layer's weights are enumerated as the columns of a dense matrix
  * {@code V} (one column per generator), and the projection is {@code h = g − V V⁺ g} (EJML pseudo-inverse, so
  * dependent or zero directions are fine). An update is the concatenation {@code (g1, g2)} of the two matrices of

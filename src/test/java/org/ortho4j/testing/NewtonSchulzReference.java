@@ -3,7 +3,7 @@ package org.ortho4j.testing;
 import org.ortho4j.Schedule;
 
 /**
- * The Newton–Schulz iteration of ALGORITHMS.md §1 written out plainly in float64 (no symmetry, no blocking):
+ * The Newton–Schulz iteration of docs/algorithms.md §1.1 written out plainly in float64 (no symmetry, no blocking):
  * {@code X = G/(s‖G‖_F + eps)}, transposed when rows > cols, then {@code A = X Xᵀ, B = bA + cA², X = aX + BX}.
  */
 public final class NewtonSchulzReference {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 
 /**
- * Ground truth for ROOT's soft-threshold split (ALGORITHMS.md §2), by a full sort as the ROOT reference code does:
+ * Ground truth for ROOT's soft-threshold split (docs/algorithms.md §3.1–§3.2), by a full sort as the ROOT reference code does:
  * {@code ε = (float)(quantile(|M|, q) + 1e-9)} with torch.quantile's linear interpolation in double, and the
  * split's invariants.
  */

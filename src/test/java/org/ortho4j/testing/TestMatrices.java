@@ -59,7 +59,7 @@ public final class TestMatrices {
         return toFloat(g.data);
     }
 
-    /** Singular values {@code 1/i}, i = 1..min(m,n) (ALGORITHMS.md's power-law reference). */
+    /** Singular values {@code 1/i}, i = 1..min(m,n) (the power-law reference band of docs/algorithms.md §6). */
     public static double[] powerLaw(int m, int n) {
         double[] s = new double[Math.min(m, n)];
         for (int i = 0; i < s.length; i++) {

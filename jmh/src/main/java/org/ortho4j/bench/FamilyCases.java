@@ -10,7 +10,7 @@ import org.ortho4j.RotationGauge;
  * layer. Bytes per call are the minimum traffic (every input read once, every output written once, fp32).
  */
 final class FamilyCases {
-    /** ROOT's quantile (ALGORITHMS.md §2). */
+    /** ROOT's quantile (docs/algorithms.md §3.1). */
     static final double QUANTILE = 0.90;
     static final double MOMENTUM = 0.95;
     static final int LAYERS = 12;
