@@ -53,7 +53,7 @@ public final class AdamW extends BaseOptimizer {
         for (int i = 0; i < grads.size(); i++) {
             MatrixBatch p = group.params().get(i);
             float[] w = host(p);
-            float[] d = adamWDelta(p, w, host(grads.get(i)), o.lr * group.lrScale(), o.beta1, o.beta2, o.eps,
+            float[] d = adamWDelta(p, w, host(grads.get(i)), lr(o.lr, group), o.beta1, o.beta2, o.eps,
                     group.weightDecayOr(o.weightDecay));
             apply(p, w, d);
         }

@@ -27,6 +27,7 @@ abstract class BaseOptimizer implements Optimizer {
     private final Map<MatrixBatch, Map<String, MatrixBatch>> state = new IdentityHashMap<>();
     private final Map<String, double[]> scalars = new LinkedHashMap<>();
     long step;
+    private double lrFactor = 1.0;
     private boolean closed;
 
     BaseOptimizer(Context ctx, List<ParamGroup> groups) {
@@ -66,6 +67,30 @@ abstract class BaseOptimizer implements Optimizer {
     @Override
     public long steps() {
         return step;
+    }
+
+    @Override
+    public void learningRateScale(double s) {
+        if (!(s >= 0) || !Double.isFinite(s)) {
+            throw new IllegalArgumentException(name() + ": learningRateScale must be finite and ≥ 0, got " + s);
+        }
+        lrFactor = s;
+    }
+
+    @Override
+    public double learningRateScale() {
+        return lrFactor;
+    }
+
+    /**
+     * A learning rate of this optimizer as a step uses it.
+     *
+     * @param base  the option's learning rate
+     * @param group the group being updated
+     * @return {@code base · group.lrScale() · learningRateScale()}
+     */
+    double lr(double base, ParamGroup group) {
+        return base * group.lrScale() * lrFactor;
     }
 
     @Override

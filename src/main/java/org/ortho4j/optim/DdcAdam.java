@@ -55,7 +55,7 @@ public final class DdcAdam extends BaseOptimizer {
 
     @Override
     void update(ParamGroup group, List<MatrixBatch> grads) {
-        double lr = o.lr * group.lrScale();
+        double lr = lr(o.lr, group);
         double wd = group.weightDecayOr(o.weightDecay);
         switch (group.role()) {
             case MLP_PAIR:

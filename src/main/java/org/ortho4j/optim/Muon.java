@@ -92,9 +92,9 @@ public class Muon extends BaseOptimizer {
             float[] w = host(p);
             ws.add(w);
             if (isMatrix(group, i)) {
-                ds.add(muonDelta(p, w, host(grads.get(i)), o.lr * group.lrScale(), group.weightDecayOr(o.weightDecay)));
+                ds.add(muonDelta(p, w, host(grads.get(i)), lr(o.lr, group), group.weightDecayOr(o.weightDecay)));
             } else {
-                ds.add(adamWDelta(p, w, host(grads.get(i)), o.adamLr * group.lrScale(), o.adamBeta1, o.adamBeta2, o.adamEps,
+                ds.add(adamWDelta(p, w, host(grads.get(i)), lr(o.adamLr, group), o.adamBeta1, o.adamBeta2, o.adamEps,
                         group.weightDecayOr(o.adamWeightDecay)));
             }
         }

@@ -67,6 +67,30 @@ public interface Optimizer extends AutoCloseable {
     void step(List<MatrixBatch> grads);
 
     /**
+     * Sets the factor on every learning rate this optimizer uses from the next {@link #step} on, for warm-up and
+     * decay schedules; 1 until set. It multiplies each learning rate exactly as a PyTorch LR scheduler multiplies a
+     * group's {@code lr}: Muon's lr and its inner AdamW's, SCION's step size γ, ROOT's lr (so also its
+     * {@code 0.2·√max(m, n)} matrix step and its inner AdamW's), AdamW's and DDC's; together with each group's
+     * {@link ParamGroup#lrScale()}. Everything the references multiply by the lr is scaled with it: decoupled weight
+     * decay ({@code W ← W − s·lr·wd·W}) and SCG's shrink ({@code W ← (1 − s·γ)·W − s·γ·ρ·lmo(d)}). Nothing else
+     * changes: momentum, Adam's moments and bias corrections and the step count go on as before, so calling it
+     * every step with the schedule's value, e.g. {@code opt.learningRateScale(Math.min(1, (t + 1) / 100.0))}, is a
+     * linear warm-up over 100 steps. It is a factor, not a new base value: the base learning rates stay those of the
+     * options.
+     *
+     * @param s the factor, finite and ≥ 0 (at 0 the parameters stay where they are while the momenta still advance)
+     * @throws IllegalArgumentException when {@code s} is negative, NaN or infinite
+     */
+    void learningRateScale(double s);
+
+    /**
+     * The factor set by {@link #learningRateScale(double)}.
+     *
+     * @return the factor on every learning rate, 1 until set
+     */
+    double learningRateScale();
+
+    /**
      * Number of steps taken.
      *
      * @return the number of completed {@link #step} calls

@@ -66,7 +66,7 @@ public final class Root extends BaseOptimizer {
 
     @Override
     void update(ParamGroup group, List<MatrixBatch> grads) {
-        double lr = o.lr * group.lrScale();
+        double lr = lr(o.lr, group);
         double wd = group.weightDecayOr(o.weightDecay);
         for (int i = 0; i < grads.size(); i++) {
             MatrixBatch p = group.params().get(i);

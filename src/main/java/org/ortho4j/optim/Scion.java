@@ -78,7 +78,7 @@ public final class Scion extends BaseOptimizer {
 
     @Override
     void update(ParamGroup group, List<MatrixBatch> grads) {
-        double gamma = o.lr * group.lrScale();
+        double gamma = lr(o.lr, group);
         double rho = group.radiusOr(o.radius);
         for (int i = 0; i < grads.size(); i++) {
             MatrixBatch p = group.params().get(i);

@@ -1,6 +1,7 @@
 package org.ortho4j.optim;
 
 import org.ortho4j.testing.BackendContract;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,6 +125,117 @@ public abstract class OptimizerContract extends BackendContract {
             opt.step(List.of(m(2, 2, 0, 5, 2, 0)));
             // polar([[0,5],[2,0]]) = [[0,1],[1,0]]: W ← W − γ·1·polar
             near(new double[]{1, -0.1, -0.1, 1}, w, 1e-5);
+        }
+    }
+
+    // ---------------------------------------------------------------- learningRateScale
+
+    /**
+     * Every optimizer on its own copy of a residual MLP (MLP pairs, input layer, biases, head), with learning rates
+     * {@code base·f}: option objects are read at every step, so {@link #factor} changes them between steps.
+     */
+    final class EveryOptimizer implements AutoCloseable {
+        final AdamW.Options ao = new AdamW.Options();
+        final Muon.Options mo = new Muon.Options();
+        final Scion.Options so = new Scion.Options();
+        final Root.Options ro = new Root.Options();
+        final AdamW.Options dao = new AdamW.Options();
+        final Muon.Options dmo = new Muon.Options();
+        final ResidualMlp[] nets = new ResidualMlp[6];
+        final Optimizer[] opts;
+
+        EveryOptimizer() {
+            for (int i = 0; i < nets.length; i++) {
+                nets[i] = ResidualMlp.create(ctx, 64, 8, 12, 1, 10, 3);
+            }
+            factor(1);
+            ao.weightDecay = 0.1;
+            mo.weightDecay = 0.1;
+            mo.adamWeightDecay = 0.2;
+            so.unconstrained = false;          // SCG: γ also in the shrink (1 − γ)·W
+            dao.weightDecay = 0.1;
+            dmo.weightDecay = 0.1;
+            opts = new Optimizer[]{new AdamW(ctx, nets[0].groups(), ao), new Muon(ctx, nets[1].groups(), mo),
+                    new Scion(ctx, nets[2].groups(), so), new Root(ctx, nets[3].groups(), ro),
+                    new DdcAdam(ctx, nets[4].groups(), dao), new DdcMuon(ctx, nets[5].groups(), dmo)};
+        }
+
+        /** Every learning rate of the options set to {@code base·f}. */
+        void factor(double f) {
+            ao.lr = 0.01 * f;
+            mo.lr = 0.05 * f;
+            mo.adamLr = 0.01 * f;
+            so.lr = 0.05 * f;
+            ro.lr = 0.01 * f;
+            dao.lr = 0.01 * f;
+            dmo.lr = 0.05 * f;
+            dmo.adamLr = 0.01 * f;
+        }
+
+        @Override
+        public void close() {
+            for (Optimizer o : opts) {
+                o.close();
+            }
+            for (ResidualMlp m : nets) {
+                m.close();
+            }
+        }
+    }
+
+    @Test
+    void learningRateScaleMultipliesEveryLearningRate() {
+        // a schedule of factors with 0 (nothing moves) and > 1: run A changes every learning rate in the options,
+        // run B calls learningRateScale; for every optimizer they agree bit for bit, step after step
+        double[] schedule = {1.0, 0.5, 0.0, 2.0, 0.25};
+        Digits data = Digits.load(1, 0.2);
+        int n = 16;
+        try (EveryOptimizer a = new EveryOptimizer(); EveryOptimizer b = new EveryOptimizer()) {
+            for (Optimizer o : b.opts) {
+                assertEquals(1.0, o.learningRateScale(), 0, o.name() + ": default factor");
+            }
+            for (int t = 0; t < schedule.length; t++) {
+                double f = schedule[t];
+                a.factor(f);
+                for (Optimizer o : b.opts) {
+                    o.learningRateScale(f);
+                }
+                float[] x = java.util.Arrays.copyOfRange(data.train.x, t * n * 64, (t + 1) * n * 64);
+                int[] y = java.util.Arrays.copyOfRange(data.train.y, t * n, (t + 1) * n);
+                for (int k = 0; k < a.opts.length; k++) {
+                    ResidualMlp na = a.nets[k], nb = b.nets[k];
+                    List<float[]> before = new java.util.ArrayList<>();
+                    for (MatrixBatch p : na.parameters()) {
+                        before.add(p.toArray());
+                    }
+                    List<MatrixBatch> ga = na.newGradients();
+                    List<MatrixBatch> gb = nb.newGradients();
+                    na.loss(x, y, n, ga, null);
+                    nb.loss(x, y, n, gb, null);
+                    a.opts[k].step(ga);
+                    b.opts[k].step(gb);
+                    boolean moved = false;
+                    for (int i = 0; i < na.parameters().size(); i++) {
+                        float[] pa = na.parameters().get(i).toArray();
+                        float[] pb = nb.parameters().get(i).toArray();
+                        assertArrayEquals(pa, pb, a.opts[k].name() + ": step " + (t + 1) + " (factor " + f + "), parameter " + i);
+                        moved |= !java.util.Arrays.equals(before.get(i), pb);
+                    }
+                    assertEquals(f != 0, moved, a.opts[k].name() + ": factor " + f + " must " + (f == 0 ? "not " : "") + "move the parameters");
+                    for (MatrixBatch m : ga) {
+                        m.close();
+                    }
+                    for (MatrixBatch m : gb) {
+                        m.close();
+                    }
+                }
+            }
+            for (Optimizer o : b.opts) {
+                assertThrows(IllegalArgumentException.class, () -> o.learningRateScale(-1));
+                assertThrows(IllegalArgumentException.class, () -> o.learningRateScale(Double.NaN));
+                assertThrows(IllegalArgumentException.class, () -> o.learningRateScale(Double.POSITIVE_INFINITY));
+                assertEquals(0.25, o.learningRateScale(), 0, o.name() + ": the factor set last");
+            }
         }
     }
 
