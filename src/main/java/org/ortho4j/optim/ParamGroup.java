@@ -64,7 +64,9 @@ public final class ParamGroup {
     }
 
     /**
-     * An embedding table.
+     * An embedding table. It is stored as the transpose of the layer's matrix in the {@link Lmo} convention
+     * (rows = outputs: {@code width × vocab}, one column per token), so {@link Scion} applies its LMO to the
+     * transposed table: COLNORM then normalises each token's row.
      *
      * @param name  the group's name, used in messages
      * @param table the table, {@code vocab × width}

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.ortho4j.Context;
+import org.ortho4j.Lmo;
 import org.ortho4j.MatrixBatch;
 import org.ortho4j.Schedule;
 
@@ -125,6 +126,161 @@ public abstract class OptimizerContract extends BackendContract {
             opt.step(List.of(m(2, 2, 0, 5, 2, 0)));
             // polar([[0,5],[2,0]]) = [[0,1],[1,0]]: W ← W − γ·1·polar
             near(new double[]{1, -0.1, -0.1, 1}, w, 1e-5);
+        }
+    }
+
+    // ---------------------------------------------------------------- SCION: which axis each role's LMO normalises
+
+    /**
+     * One SCION step from zero weights with α = 1, γ = 1, ρ = 1 (uSCG), so the parameters become {@code −lmo(g)}:
+     * the LMO each role gets, read off directly. Returns {@code lmo(g)} per parameter, as doubles.
+     */
+    List<double[]> scionLmos(List<ParamGroup> groups, List<MatrixBatch> grads) {
+        Scion.Options o = new Scion.Options();
+        o.lr = 1;
+        o.alpha = 1;
+        try (Scion opt = new Scion(ctx, groups, o)) {
+            opt.step(grads);
+            List<double[]> out = new java.util.ArrayList<>();
+            for (MatrixBatch p : opt.parameters()) {
+                float[] w = p.toArray();
+                double[] l = new double[w.length];
+                for (int i = 0; i < w.length; i++) {
+                    l[i] = -w[i];
+                }
+                out.add(l);
+            }
+            return out;
+        }
+    }
+
+    MatrixBatch zeros(int batch, int rows, int cols) {
+        MatrixBatch z = ctx.allocate(batch, rows, cols);
+        z.fill(0f);
+        return z;
+    }
+
+    MatrixBatch gaussian(long seed, int batch, int rows, int cols) {
+        return ctx.upload(org.ortho4j.testing.TestMatrices.gaussian(new java.util.Random(seed), batch * rows * cols), batch, rows, cols);
+    }
+
+    /** RMS of row {@code i} (or column, when {@code col}) of matrix {@code b} of a {@code rows × cols} batch. */
+    static double rms(double[] a, int b, int rows, int cols, int i, boolean col) {
+        double ss = 0;
+        int n = col ? rows : cols;
+        for (int k = 0; k < n; k++) {
+            double v = col ? a[b * rows * cols + k * cols + i] : a[b * rows * cols + i * cols + k];
+            ss += v * v;
+        }
+        return Math.sqrt(ss / n);
+    }
+
+    @Test
+    void scionEmbeddingNormalisesEachTokenRow() {
+        // a batch of two 7 × 5 tables (vocab × width); tokens 2 and 5 of the first table are absent from the batch
+        // (zero gradient), and the tokens' gradients differ in size by 1000×
+        int vocab = 7, width = 5;
+        float[] g = org.ortho4j.testing.TestMatrices.gaussian(new java.util.Random(3), 2 * vocab * width);
+        for (int j = 0; j < width; j++) {
+            g[2 * width + j] = 0;
+            g[5 * width + j] = 0;
+            g[width + j] *= 1000;
+            g[vocab * width + 3 * width + j] *= 1e-3f;
+        }
+        List<double[]> l = scionLmos(List.of(ParamGroup.embedding("e", zeros(2, vocab, width))), List.of(ctx.upload(g, 2, vocab, width)));
+        double[] e = l.get(0);
+        for (int b = 0; b < 2; b++) {
+            for (int t = 0; t < vocab; t++) {
+                boolean absent = b == 0 && (t == 2 || t == 5);
+                // each token's row is its own gradient over that row's RMS: d_t / (‖d_t‖₂/√width + 1e-8), RMS 1
+                double gr = 0;
+                for (int j = 0; j < width; j++) {
+                    gr += (double) g[(b * vocab + t) * width + j] * g[(b * vocab + t) * width + j];
+                }
+                gr = Math.sqrt(gr / width);
+                double r = rms(e, b, vocab, width, t, false);
+                assertEquals(absent ? 0 : gr / (gr + 1e-8), r, 1e-6, "table " + b + ", token " + t + ": RMS of its row of lmo");
+                assertTrue(absent || Math.abs(r - 1) < 2e-5, "table " + b + ", token " + t + ": RMS " + r + ", not 1");
+                for (int j = 0; j < width; j++) {
+                    int k = (b * vocab + t) * width + j;
+                    assertEquals(g[k] / (gr + 1e-8), e[k], 1e-6, "table " + b + ", token " + t + ", column " + j);
+                }
+            }
+        }
+        // a token's step does not depend on which other tokens are in the batch
+        float[] g2 = g.clone();
+        for (int j = 0; j < width; j++) {
+            g2[2 * width + j] = 50f;
+            g2[4 * width + j] = 0;
+        }
+        double[] e2 = scionLmos(List.of(ParamGroup.embedding("e", zeros(2, vocab, width))), List.of(ctx.upload(g2, 2, vocab, width))).get(0);
+        for (int t : new int[]{0, 1, 3, 6}) {
+            for (int j = 0; j < width; j++) {
+                assertEquals(e[t * width + j], e2[t * width + j], 0, "token " + t + " changed when tokens 2 and 4 did");
+            }
+        }
+    }
+
+    @Test
+    void scionLmoAxisOfEveryRole() {
+        List<ParamGroup> gs = List.of(
+                ParamGroup.hidden("hidden", zeros(1, 6, 4), zeros(1, 4, 6)),                          // 0, 1
+                ParamGroup.hidden("input", zeros(1, 6, 4), zeros(1, 4, 6)).layer(Lmo.Layer.INPUT),    // 2, 3
+                ParamGroup.output("head", zeros(1, 5, 4), zeros(1, 1, 5)),                            // 4, 5
+                ParamGroup.biasGain("gain", zeros(1, 1, 9)),                                          // 6
+                ParamGroup.hidden("colnorm", zeros(1, 6, 4)).lmo(Lmo.of(Lmo.Norm.COLNORM, Lmo.Layer.HIDDEN)),  // 7
+                ParamGroup.hidden("rownorm", zeros(1, 6, 4)).lmo(Lmo.of(Lmo.Norm.ROWNORM, Lmo.Layer.HIDDEN)),  // 8
+                ParamGroup.hidden("rownorm-in", zeros(1, 6, 4)).lmo(Lmo.of(Lmo.Norm.ROWNORM, Lmo.Layer.INPUT)), // 9
+                ParamGroup.embedding("emb-rownorm", zeros(1, 7, 3)).lmo(Lmo.of(Lmo.Norm.ROWNORM, Lmo.Layer.INPUT)), // 10
+                ParamGroup.mlpPair("mlp", zeros(1, 5, 3), zeros(1, 3, 5), zeros(1, 1, 5)));         // 11, 12, 13
+        List<MatrixBatch> grads = new java.util.ArrayList<>();
+        long seed = 10;
+        for (ParamGroup g : gs) {
+            for (MatrixBatch p : g.params()) {
+                grads.add(gaussian(seed++, p.batch(), p.rows(), p.cols()));
+            }
+        }
+        List<double[]> l = scionLmos(gs, grads);
+        // SPECTRAL, rows = outputs: every singular value √(d_out/d_in); the input layer max(1, ·)
+        singularValues(l.get(0), 6, 4, Math.sqrt(6 / 4.0), "hidden 6×4");
+        singularValues(l.get(1), 4, 6, Math.sqrt(4 / 6.0), "hidden 4×6");
+        singularValues(l.get(2), 6, 4, Math.sqrt(6 / 4.0), "input 6×4");
+        singularValues(l.get(3), 4, 6, 1.0, "input 4×6");
+        singularValues(l.get(11), 5, 3, Math.sqrt(5 / 3.0), "MLP W_in 5×3");
+        singularValues(l.get(12), 3, 5, Math.sqrt(3 / 5.0), "MLP W_out 3×5");
+        // OUTPUT head (vocab × width, rows = outputs): ±1/d_in, d_in = width
+        for (double v : l.get(4)) {
+            assertEquals(0.25, Math.abs(v), 1e-7, "head: sign(d)/width");
+        }
+        // biases and gains: RMS 1 over the vector
+        for (int i : new int[]{5, 6, 13}) {
+            double[] v = l.get(i);
+            assertEquals(1, rms(v, 0, 1, v.length, 0, false), 1e-6, "vector " + i + ": RMS 1");
+        }
+        // COLNORM (hidden): every column (input unit) has RMS 1/d_in
+        for (int j = 0; j < 4; j++) {
+            assertEquals(0.25, rms(l.get(7), 0, 6, 4, j, true), 1e-7, "colnorm column " + j);
+        }
+        // ROWNORM (hidden): every row (output unit) has RMS 1/d_in (‖row‖₂ = 1/√d_in); input layer ‖row‖₂ = 1
+        for (int i = 0; i < 6; i++) {
+            assertEquals(0.25, rms(l.get(8), 0, 6, 4, i, false), 1e-7, "rownorm row " + i);
+            assertEquals(0.5, rms(l.get(9), 0, 6, 4, i, false), 1e-7, "rownorm (input) row " + i);
+        }
+        // an embedding (vocab × width) with ROWNORM: rows of the layer's width × vocab matrix, i.e. each width
+        // column of the table, ‖·‖₂ = 1 over the vocabulary
+        for (int j = 0; j < 3; j++) {
+            assertEquals(1 / Math.sqrt(7), rms(l.get(10), 0, 7, 3, j, true), 1e-7, "embedding rownorm column " + j);
+        }
+    }
+
+    /** Every singular value of the {@code m × n} matrix {@code a} is {@code s}. */
+    static void singularValues(double[] a, int m, int n, double s, String what) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        for (double v : org.ortho4j.testing.TestMatrices.singularValues(f, 0, m, n)) {
+            assertEquals(s, v, 1e-5, what + ": singular values");
         }
     }
 
