@@ -177,22 +177,36 @@ abstract class BaseOptimizer implements Optimizer {
     // ---------------------------------------------------------------- AdamW
 
     /**
-     * The AdamW change of {@code p} (not applied), in float32 on host:
-     * {@code m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², Δ = −lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + eps) − lr·wd·p}.
-     * Updates the moments in slots {@code adam.m}, {@code adam.v}.
+     * The AdamW change of {@code p} (not applied), in float32 on host, with eps added to the bias-corrected
+     * {@code √v̂} as torch's AdamW does: see {@link #adamWDelta(MatrixBatch, float[], float[], double, double, double,
+     * double, double, boolean)}.
      */
     float[] adamWDelta(MatrixBatch p, float[] w, float[] g, double lr, double beta1, double beta2, double eps, double wd) {
+        return adamWDelta(p, w, g, lr, beta1, beta2, eps, wd, false);
+    }
+
+    /**
+     * The AdamW change of {@code p} (not applied), in float32 on host:
+     * {@code m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², Δ = −lr·m̂/(√v̂ + e) − lr·wd·p} with
+     * {@code m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)} and {@code e = eps} (torch.optim.AdamW) or, when {@code epsOnRawV},
+     * {@code e = eps/√(1−β₂ᵗ)}: eps added to {@code √v} before the bias correction, as ROOT's reference code does
+     * ({@code m/(eps + √v)} stepped by {@code lr·√(1−β₂ᵗ)/(1−β₁ᵗ)}). Updates the moments in slots {@code adam.m},
+     * {@code adam.v}.
+     */
+    float[] adamWDelta(MatrixBatch p, float[] w, float[] g, double lr, double beta1, double beta2, double eps, double wd,
+                       boolean epsOnRawV) {
         MatrixBatch ms = slot(p, "adam.m");
         MatrixBatch vs = slot(p, "adam.v");
         float[] m = host(ms);
         float[] v = host(vs);
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(beta2, step);
+        double e = epsOnRawV ? eps / Math.sqrt(bc2) : eps;
         float[] d = new float[w.length];
         for (int i = 0; i < w.length; i++) {
             m[i] = (float) (beta1 * m[i] + (1 - beta1) * g[i]);          // m ← β₁m + (1−β₁)g
             v[i] = (float) (beta2 * v[i] + (1 - beta2) * g[i] * g[i]);   // v ← β₂v + (1−β₂)g²
-            double u = (m[i] / bc1) / (Math.sqrt(v[i] / bc2) + eps);       // m̂/(√v̂ + eps)
+            double u = (m[i] / bc1) / (Math.sqrt(v[i] / bc2) + e);         // m̂/(√v̂ + e)
             d[i] = (float) (-lr * u - lr * wd * w[i]);                     // decoupled weight decay
         }
         store(ms, m);

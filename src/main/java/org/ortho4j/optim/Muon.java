@@ -4,19 +4,47 @@ import java.util.ArrayList;
 import java.util.List;
 import org.ortho4j.Context;
 import org.ortho4j.MatrixBatch;
+import org.ortho4j.Precision;
 import org.ortho4j.Schedule;
 
 /**
  * Muon (KellerJordan/Muon {@code muon.py}; Moonlight's scaling as an option) on the weight matrices of HIDDEN,
- * ATTENTION and MLP_PAIR groups; AdamW on embeddings, output heads, biases and gains, inside the same optimizer.
- * Per matrix:
+ * ATTENTION and MLP_PAIR groups; AdamW on embeddings, output heads, biases and gains, inside the same optimizer
+ * (the reference's {@code SingleDeviceMuonWithAuxAdam}). Per matrix:
  * <pre>
  * buf ← β·buf + (1−β)·g                          # momentum.lerp_(grad, 1 − β), β = 0.95
  * u   = (1−β)·g + β·buf   (Nesterov)  or  buf   # grad.lerp_(momentum, β)
- * X   = NS(u)                                    # ctx.newtonSchulz, Muon's schedule by default
+ * X   = NS(u)                                    # ctx.newtonSchulz: Muon's schedule, bf16 operands by default
  * W   ← W − lr·wd·W − lr·s·X,   s = max(1, m/n)^½ (KELLER)  or  0.2·√max(m, n) (MOONLIGHT, matches AdamW's RMS)
  * </pre>
- * Each matrix of a batch is orthogonalised on its own (ATTENTION's Q, K, V, O as whole matrices, as Muon does).
+ * and for the other parameters the reference's {@code adam_update}, {@code W ← W − lr·wd·W − lr·m̂/(√v̂ + eps)}
+ * (eps added to the bias-corrected {@code √v̂}, as torch's AdamW). Each matrix of a batch is orthogonalised on its
+ * own (ATTENTION's Q, K, V, O as whole matrices, as Muon does). Every learning rate is multiplied by the group's
+ * {@link ParamGroup#lrScale()} and by {@link #learningRateScale()}.
+ *
+ * <h2>Defaults</h2>
+ * Every default is the reference's (DDCMuon's precision excepted, see {@link DdcMuon}): KellerJordan/Muon {@code muon.py} at commit
+ * {@code 00ba60d3a0d188993831f86e4d62597bb0e9b21c} ({@code SingleDeviceMuonWithAuxAdam}, {@code muon_update},
+ * {@code zeropower_via_newtonschulz5}, {@code adam_update}):
+ * <table>
+ * <caption>Muon's options: ortho4j's default and the reference's</caption>
+ * <tr><th>option</th><th>ortho4j</th><th>reference</th></tr>
+ * <tr><td>{@link Options#lr}</td><td>0.02</td><td>{@code lr=0.02}</td></tr>
+ * <tr><td>{@link Options#momentum}</td><td>0.95</td><td>{@code momentum=0.95}</td></tr>
+ * <tr><td>{@link Options#nesterov}</td><td>true</td><td>{@code nesterov=True}</td></tr>
+ * <tr><td>{@link Options#schedule}</td><td>Muon's (3.4445, −4.7750, 2.0315), 5 steps, {@code X/(‖X‖+1e-7)}</td>
+ *     <td>the same ({@code ns_steps=5})</td></tr>
+ * <tr><td>{@link Options#precision}</td><td>BF16 ({@link DdcMuon}: FP32)</td><td>{@code X = G.bfloat16()}</td></tr>
+ * <tr><td>{@link Options#scale}</td><td>KELLER, {@code max(1, m/n)^½}</td><td>the same</td></tr>
+ * <tr><td>{@link Options#weightDecay}</td><td>0</td><td>{@code weight_decay=0}</td></tr>
+ * <tr><td>{@link Options#adamLr}</td><td>3e-4</td><td>{@code lr=3e-4}</td></tr>
+ * <tr><td>{@link Options#adamBeta1}, {@link Options#adamBeta2}</td><td>0.9, 0.95</td><td>{@code betas=(0.9, 0.95)}</td></tr>
+ * <tr><td>{@link Options#adamEps}</td><td>1e-10</td><td>{@code eps=1e-10}</td></tr>
+ * <tr><td>{@link Options#adamWeightDecay}</td><td>0</td><td>{@code weight_decay=0}</td></tr>
+ * </table>
+ * BF16 here is the CPU backend's emulation of tensor-core products (each product operand rounded to bf16, sums and
+ * storage in float32, {@link Precision}); the reference's torch code also stores A, B and X in bf16 between the
+ * products, so the two agree to bf16 rounding, not bit for bit. {@link Precision#FP32} gives the fp32 iteration.
  */
 public class Muon extends BaseOptimizer {
 
@@ -28,7 +56,7 @@ public class Muon extends BaseOptimizer {
         MOONLIGHT
     }
 
-    /** Hyper-parameters (defaults in brackets). */
+    /** Hyper-parameters (defaults in brackets, all the reference's: see the class comment). */
     public static final class Options {
         /** The defaults; set the fields to change them. */
         public Options() {
@@ -42,18 +70,24 @@ public class Muon extends BaseOptimizer {
         public boolean nesterov = true;
         /** NS schedule [Muon's: 5 steps of (3.4445, −4.7750, 2.0315)]. */
         public Schedule schedule = Schedule.muon();
+        /**
+         * Operand precision of the NS products, or {@code null} for the optimizer's default [null: BF16 for
+         * {@link Muon}, as the reference's {@code G.bfloat16()}; FP32 for {@link DdcMuon}, whose rotation
+         * equivariance is exact only in fp32].
+         */
+        public Precision precision;
         /** How the orthogonalised update is scaled [KELLER]. */
         public Scale scale = Scale.KELLER;
         /** Decoupled weight decay of the Muon matrices [0]. */
         public double weightDecay = 0.0;
-        /** The AdamW inside, for the other parameters. */
-        public double adamLr = 3e-3;
+        /** Learning rate of the AdamW inside, for the other parameters [3e-4]. */
+        public double adamLr = 3e-4;
         /** β₁ of the AdamW inside [0.9]. */
         public double adamBeta1 = 0.9;
         /** β₂ of the AdamW inside [0.95]. */
         public double adamBeta2 = 0.95;
-        /** eps of the AdamW inside [1e-8]. */
-        public double adamEps = 1e-8;
+        /** eps of the AdamW inside, added to the bias-corrected {@code √v̂} [1e-10]. */
+        public double adamEps = 1e-10;
         /** Decoupled weight decay of the AdamW inside [0]. */
         public double adamWeightDecay = 0.0;
     }
@@ -104,6 +138,20 @@ public class Muon extends BaseOptimizer {
         }
     }
 
+    /**
+     * The operand precision of the NS products this optimizer uses.
+     *
+     * @return {@link Options#precision}, or when that is {@code null} the optimizer's default (BF16 here)
+     */
+    public Precision precision() {
+        return o.precision != null ? o.precision : defaultPrecision();
+    }
+
+    /** The precision when {@link Options#precision} is {@code null}: the reference's bf16. */
+    Precision defaultPrecision() {
+        return Precision.BF16;
+    }
+
     /** Hook between computing and applying the changes; DDCMuon projects them here. */
     void finish(ParamGroup group, List<float[]> w, List<float[]> delta) {
     }
@@ -120,9 +168,9 @@ public class Muon extends BaseOptimizer {
         }
         store(bs, buf);
         float[] x;
-        try (MatrixBatch ub = temp(u, p.batch(), p.rows(), p.cols());
-             MatrixBatch xb = ctx.newtonSchulz(ub, o.schedule)) {
-            x = xb.toArray();                                                // X = NS(u)
+        try (MatrixBatch ub = temp(u, p.batch(), p.rows(), p.cols())) {
+            ctx.newtonSchulz(ub, o.schedule, precision(), ub);
+            x = ub.toArray();                                                // X = NS(u)
         }
         double s = scale(o.scale, p.rows(), p.cols());
         float[] d = new float[w.length];
