@@ -66,7 +66,7 @@ public abstract class ReferenceConformanceContract extends BackendContract {
     static final int STEPS = 4;
     /** The trajectory within this fraction of each step's update (fp32, and bf16 against the bf16 emulation). */
     static final double TOL = 1e-5;
-    /** What a bf16 run must differ from the fp32 reference by at least (it did use bf16): measured 2–4e-2. */
+    /** What a bf16 run must differ from the fp32 reference by at least (it did use bf16): measured 5–8e-2. */
     static final double BF16_VS_FP32_MIN = 5e-3;
 
     // ================================================================ the references' update rules
