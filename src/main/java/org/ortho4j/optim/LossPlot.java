@@ -11,20 +11,39 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 
-/** A PNG loss-curve plot drawn with java.awt (headless): one colour per optimizer, train solid, validation dashed, log-scale loss. */
+/**
+ * A PNG loss-curve plot drawn with java.awt (headless): one colour per optimizer, train solid, validation dashed,
+ * log-scale loss; where a series carries standard deviations (several seeds), a shaded band of ±1 sd around each
+ * mean curve.
+ */
 public final class LossPlot {
     private LossPlot() {
     }
 
     /**
-     * One optimizer's curves: {@code steps[i]}, {@code train[i]}, {@code validation[i]}.
+     * One optimizer's curves: {@code steps[i]}, {@code train[i]}, {@code validation[i]} (means over seeds), with
+     * their standard deviations over the seeds, or {@code null} for a single run.
      *
-     * @param name       the optimizer's name, shown in the legend
-     * @param steps      the steps at which the losses were measured
-     * @param train      the training loss at each step
-     * @param validation the validation loss at each step
+     * @param name         the optimizer's name, shown in the legend
+     * @param steps        the steps at which the losses were measured
+     * @param train        the training loss at each step
+     * @param validation   the validation loss at each step
+     * @param trainSd      the training loss's standard deviation over seeds at each step, or {@code null}
+     * @param validationSd the validation loss's standard deviation over seeds at each step, or {@code null}
      */
-    public record Series(String name, int[] steps, double[] train, double[] validation) {
+    public record Series(String name, int[] steps, double[] train, double[] validation, double[] trainSd,
+                         double[] validationSd) {
+        /**
+         * A single run's curves (no bands).
+         *
+         * @param name       the optimizer's name
+         * @param steps      the steps at which the losses were measured
+         * @param train      the training loss at each step
+         * @param validation the validation loss at each step
+         */
+        public Series(String name, int[] steps, double[] train, double[] validation) {
+            this(name, steps, train, validation, null, null);
+        }
     }
 
     private static final Color[] COLORS = {
@@ -104,6 +123,51 @@ public final class LossPlot {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         BasicStroke solid = new BasicStroke(2f);
         BasicStroke dashed = new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[]{7f, 5f}, 0f);
+        java.awt.Shape clip = g.getClip();
+        g.setClip(left, top, pw, ph);
+        for (int k = 0; k < series.size(); k++) {                      // bands first, under every line
+            Series s = series.get(k);
+            Color c = COLORS[k % COLORS.length];
+            g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 40));
+            for (int pass = 0; pass < 2; pass++) {
+                double[] v = pass == 0 ? s.train() : s.validation();
+                double[] sd = pass == 0 ? s.trainSd() : s.validationSd();
+                if (sd == null) {
+                    continue;
+                }
+                java.awt.geom.Path2D.Double band = new java.awt.geom.Path2D.Double();
+                int n = s.steps().length;
+                boolean started = false;
+                for (int i = 0; i < n; i++) {
+                    double hiV = v[i] + sd[i];
+                    if (!(hiV > 0) || !Double.isFinite(hiV)) {
+                        continue;
+                    }
+                    double x = left + (double) pw * s.steps()[i] / maxStep;
+                    double y = top + ph * (l1 - Math.min(l1, Math.max(l0, Math.log10(hiV)))) / (l1 - l0);
+                    if (!started) {
+                        band.moveTo(x, y);
+                        started = true;
+                    } else {
+                        band.lineTo(x, y);
+                    }
+                }
+                for (int i = n - 1; i >= 0 && started; i--) {
+                    double loV = Math.max(v[i] - sd[i], Math.pow(10, l0));
+                    if (!Double.isFinite(loV) || !(v[i] + sd[i] > 0)) {
+                        continue;
+                    }
+                    double x = left + (double) pw * s.steps()[i] / maxStep;
+                    double y = top + ph * (l1 - Math.min(l1, Math.max(l0, Math.log10(loV)))) / (l1 - l0);
+                    band.lineTo(x, y);
+                }
+                if (started) {
+                    band.closePath();
+                    g.fill(band);
+                }
+            }
+        }
+        g.setClip(clip);
         for (int k = 0; k < series.size(); k++) {
             Series s = series.get(k);
             Color c = COLORS[k % COLORS.length];

@@ -97,4 +97,45 @@ class TrainTest {
             }
         }
     }
+
+    @Test
+    void scheduleWarmsUpLinearlyThenDecaysByCosineToZero() {
+        int total = 200;                                             // 5%: 10 warm-up steps
+        assertEquals(0.1, Train.schedule(1, total, 0.05), 1e-12);
+        assertEquals(0.5, Train.schedule(5, total, 0.05), 1e-12);
+        assertEquals(1.0, Train.schedule(10, total, 0.05), 1e-12);
+        assertEquals(0.5, Train.schedule(105, total, 0.05), 1e-12); // half-way through the decay: cos(π/2)
+        assertEquals(0.0, Train.schedule(200, total, 0.05), 1e-12);
+        double prev = 2;
+        for (int t = 10; t <= total; t++) {
+            double v = Train.schedule(t, total, 0.05);
+            assertTrue(v <= prev && v >= 0, "not decreasing at " + t);
+            prev = v;
+        }
+        assertEquals(0.5 * (1 + Math.cos(Math.PI / total)), Train.schedule(1, total, 0.0), 1e-12);  // no warm-up: decay from step 1
+    }
+
+    @Test
+    void meanAndSampleStandardDeviation() {
+        assertEquals(2.0, Train.mean(new double[]{1, 2, 3}), 0);
+        assertEquals(1.0, Train.sd(new double[]{1, 2, 3}), 1e-15);
+        assertEquals(0.0, Train.sd(new double[]{5}), 0);
+        assertTrue(Double.isNaN(Train.mean(new double[]{1, Double.NaN})), "a diverged seed counts against the setting");
+    }
+
+    @Test
+    void sweepReportsEveryFactorAndPicksOne(@TempDir Path dir) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int rc = Train.run(new String[]{"--backend", "cpu", "--steps", "4", "--eval-every", "2", "--width", "8", "--hidden", "8",
+                "--blocks", "1", "--batch", "8", "--seeds", "2", "--sweep", "--optimizers", "adamw,muon", "--plot", "none"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        String o = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, rc, o);
+        for (String name : List.of("adamw", "muon")) {
+            assertEquals(Train.SWEEP.length, o.lines().filter(l -> l.startsWith("[" + name) && l.contains("sweep lr")).count(), o);
+            assertTrue(o.lines().anyMatch(l -> l.startsWith(name + " ") && l.contains("±") && l.matches(".*x(1/\\d+|\\d+)$")),
+                    "sweep table row of " + name + " in\n" + o);
+        }
+        assertTrue(o.contains("seeds 1..2"), o);
+    }
 }
