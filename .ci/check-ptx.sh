@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # .ci/check-ptx.sh — when nvcc is present: rebuild every kernel into a temp dir, fail if it differs from the committed
-# src/main/resources/org/ortho4j/cuda/<name>.{ptx,fatbin} (regenerate with `mvn -Pptx generate-resources` and
+# core/src/main/resources/org/ortho4j/cuda/<name>.{ptx,fatbin} (regenerate with `mvn -Pptx generate-resources` and
 # commit), and run `ptxas -v` for sm_80 and sm_90 on every PTX. Without nvcc it says so and passes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-res=$root/src/main/resources/org/ortho4j/cuda
+res=$root/core/src/main/resources/org/ortho4j/cuda
 if ! command -v nvcc >/dev/null 2>&1; then
   echo "check-ptx: nvcc not found, skipped"; exit 0
 fi

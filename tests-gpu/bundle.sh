@@ -17,9 +17,9 @@ rm -rf "$out/lib" "$out/tools" "$out/test-classes" "$out"/*.jar "$out/results"
 mkdir -p "$out/lib" "$out/tools"
 
 mvn -q -B $MVN_OFFLINE -Pgpu -DskipTests package
-cp target/ortho4j.jar "$out/ortho4j.jar"
-cp -r target/test-classes "$out/test-classes"   # the console launcher scans directories, not jars
-mvn -q -B $MVN_OFFLINE dependency:copy-dependencies -DincludeScope=test -DexcludeGroupIds=org.junit.jupiter,org.junit.platform \
+cp core/target/ortho4j.jar "$out/ortho4j.jar"
+cp -r core/target/test-classes "$out/test-classes"   # the console launcher scans directories, not jars
+mvn -q -B $MVN_OFFLINE -pl core dependency:copy-dependencies -DincludeScope=test -DexcludeGroupIds=org.junit.jupiter,org.junit.platform \
     -DoutputDirectory="$out/lib"
 mvn -q -B $MVN_OFFLINE dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$junit_console \
     -DoutputDirectory="$out/tools" -Dmdep.stripVersion=true

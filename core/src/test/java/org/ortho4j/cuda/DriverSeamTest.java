@@ -26,7 +26,7 @@ import org.ortho4j.MatrixBatch;
  * and the backend runs its device lifecycle (open, description, pool, close) through {@link CudaDriver} alone.
  */
 class DriverSeamTest {
-    private static final String[] SOURCES = {"src/main/java", "jmh/src/main/java", "tests-gpu/src/test/java"};
+    private static final String[] SOURCES = {"src/main/java", "../jmh/src/main/java", "../tests-gpu/src/test/java"};
 
     @Test
     void onlyNativeCudaDriverTouchesTheJCudaDriverApi() throws IOException {
