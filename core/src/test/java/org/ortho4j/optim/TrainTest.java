@@ -48,6 +48,8 @@ class TrainTest {
         assertEquals(2, Train.run(new String[]{"--optimizers", "sgd"}, o, e));
         assertEquals(2, Train.run(new String[]{"--steps", "0"}, o, e));
         assertEquals(2, Train.run(new String[]{"--bogus", "1"}, o, e));
+        assertEquals(2, Train.run(new String[]{"--sweep", "--grid", "0,1"}, o, e));
+        assertEquals(2, Train.run(new String[]{"--warmup", "1.5"}, o, e));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown optimizer 'sgd'"));
     }
 
@@ -137,5 +139,12 @@ class TrainTest {
                     "sweep table row of " + name + " in\n" + o);
         }
         assertTrue(o.contains("seeds 1..2"), o);
+        ByteArrayOutputStream out2 = new ByteArrayOutputStream();
+        assertEquals(0, Train.run(new String[]{"--backend", "cpu", "--steps", "2", "--width", "8", "--hidden", "8", "--blocks", "1",
+                "--batch", "8", "--seeds", "1", "--sweep", "--grid", "0.5,3", "--constant-lr", "--optimizers", "adamw", "--plot", "none"},
+                new PrintStream(out2, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        String o2 = out2.toString(StandardCharsets.UTF_8);
+        assertEquals(2, o2.lines().filter(l -> l.contains("sweep lr")).count(), o2);
+        assertTrue(o2.contains("learning rate: constant") && o2.contains("x1/2") && o2.contains("x3"), o2);
     }
 }
