@@ -25,6 +25,9 @@ import org.ortho4j.spi.Storage;
  * }</pre>
  */
 public final class Context implements AutoCloseable {
+    /** {@code -Dortho4j.cpu=java} forces the pure-Java CPU backend where a native CPU provider would be chosen. */
+    public static final String CPU_PATH_PROPERTY = "ortho4j.cpu";
+
     private final Backend backend;
     private final String selection;
     private volatile boolean closed;
@@ -35,7 +38,8 @@ public final class Context implements AutoCloseable {
     }
 
     /**
-     * The best backend here: CUDA when a device and driver are present, otherwise CPU.
+     * The best backend here: CUDA when a device and driver are present, otherwise CPU (native when a native CPU
+     * provider loads, see {@link #create(BackendKind)}).
      *
      * @return a new context; {@link #selectionReason()} says why this backend
      */
@@ -44,37 +48,85 @@ public final class Context implements AutoCloseable {
     }
 
     /**
-     * A context on the requested backend.
+     * A context on the requested backend, with {@link Threads#defaultCount()} CPU workers.
+     *
+     * <p>Selection: {@link BackendKind#CUDA} takes a CUDA provider or fails; {@link BackendKind#AUTO} takes CUDA when
+     * it can run. Otherwise (CPU, or AUTO without CUDA) a native CPU provider found on the class path
+     * ({@code META-INF/services}, kind {@link BackendKind#CPU}, e.g. the {@code ortho4j-cpu-native} module) is
+     * preferred when it loads, else the pure-Java backend; {@code -Dortho4j.cpu=java} forces pure Java (as does
+     * {@link #cpu(int)}). {@link #selectionReason()} says which CPU path ran and why.
      *
      * @param kind {@link BackendKind#CPU}, {@link BackendKind#CUDA}, or {@link BackendKind#AUTO} (CUDA when it can run)
      * @return a new context
      * @throws BackendUnavailableException for {@link BackendKind#CUDA} when no CUDA backend can run, with the reason
      */
     public static Context create(BackendKind kind) {
+        return create(kind, Threads.defaultCount());
+    }
+
+    /**
+     * {@link #create(BackendKind)} with an explicit CPU worker count: the pure-Java pool's size, and the native
+     * CPU backend's (Java workers and BLAS threads, never both at once). A CUDA backend ignores it.
+     *
+     * @param kind    the backend kind, as {@link #create(BackendKind)}
+     * @param threads the CPU worker count, at least 1
+     * @return a new context
+     * @throws BackendUnavailableException for {@link BackendKind#CUDA} when no CUDA backend can run, with the reason
+     */
+    public static Context create(BackendKind kind, int threads) {
         Objects.requireNonNull(kind, "kind");
-        if (kind == BackendKind.CPU) {
-            return new Context(new CpuBackend(), "cpu requested");
+        Threads.check(threads);
+        String cudaWhy = null;
+        if (kind != BackendKind.CPU) {
+            List<String> reasons = new ArrayList<>();
+            for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Context.class.getClassLoader())) {
+                if (p.kind() != BackendKind.CUDA) {
+                    continue;
+                }
+                String why = p.unavailableReason();
+                if (why == null) {
+                    try {
+                        return new Context(p.create(), kind == BackendKind.CUDA ? "cuda requested" : "auto: CUDA device found");
+                    } catch (BackendUnavailableException e) {
+                        why = e.getMessage();
+                    }
+                }
+                reasons.add(why);
+            }
+            cudaWhy = reasons.isEmpty() ? "this build has no CUDA backend" : String.join("; ", reasons);
+            if (kind == BackendKind.CUDA) {
+                throw new BackendUnavailableException("cuda backend unavailable: " + cudaWhy);
+            }
+        }
+        String prefix = kind == BackendKind.CPU ? "cpu requested" : "auto: no CUDA (" + cudaWhy + ")";
+        return cpuContext(prefix, threads);
+    }
+
+    /** The CPU path for {@link #create(BackendKind, int)}: a native CPU provider when one loads, else pure Java. */
+    private static Context cpuContext(String prefix, int threads) {
+        String forced = System.getProperty(CPU_PATH_PROPERTY, "").trim();
+        if (forced.equalsIgnoreCase("java")) {
+            return new Context(new CpuBackend(threads), prefix + "; pure Java (-D" + CPU_PATH_PROPERTY + "=java)");
         }
         List<String> reasons = new ArrayList<>();
         for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Context.class.getClassLoader())) {
-            if (p.kind() != BackendKind.CUDA) {
+            if (p.kind() != BackendKind.CPU) {
                 continue;
             }
-            String why = p.unavailableReason();
-            if (why == null) {
-                try {
-                    return new Context(p.create(), kind == BackendKind.CUDA ? "cuda requested" : "auto: CUDA device found");
-                } catch (BackendUnavailableException e) {
-                    why = e.getMessage();
+            String name = p.getClass().getSimpleName();
+            String why;
+            try {
+                why = p.unavailableReason();
+                if (why == null) {
+                    return new Context(p.create(threads), prefix + "; native CPU path (" + name + " loaded)");
                 }
+            } catch (BackendUnavailableException | LinkageError e) {
+                why = e.getMessage();
             }
-            reasons.add(why);
+            reasons.add(name + ": " + why);
         }
-        String reason = reasons.isEmpty() ? "this build has no CUDA backend" : String.join("; ", reasons);
-        if (kind == BackendKind.CUDA) {
-            throw new BackendUnavailableException("cuda backend unavailable: " + reason);
-        }
-        return new Context(new CpuBackend(), "auto: no CUDA (" + reason + "), using cpu");
+        String why = reasons.isEmpty() ? "no native CPU provider on the class path" : String.join("; ", reasons);
+        return new Context(new CpuBackend(threads), prefix + "; pure Java (" + why + ")");
     }
 
     /**
@@ -96,13 +148,14 @@ public final class Context implements AutoCloseable {
     }
 
     /**
-     * A CPU context with {@code threads} worker threads.
+     * A context on the pure-Java CPU backend (the reference), with {@code threads} worker threads, whatever native
+     * CPU provider is on the class path.
      *
      * @param threads the number of worker threads, at least 1
      * @return a new CPU context
      */
     public static Context cpu(int threads) {
-        return new Context(new CpuBackend(threads), "cpu requested with " + threads + " threads");
+        return new Context(new CpuBackend(threads), "cpu requested with " + threads + " threads; pure Java (Context.cpu)");
     }
 
     /**
@@ -117,7 +170,7 @@ public final class Context implements AutoCloseable {
     /**
      * What runs the work.
      *
-     * @return a one-line description, e.g. {@code cpu: 2 threads}
+     * @return a one-line description, e.g. {@code cpu: pure Java, 2 threads, Java 17}
      */
     public String description() {
         return backend.description();
@@ -126,7 +179,8 @@ public final class Context implements AutoCloseable {
     /**
      * Why this backend was chosen.
      *
-     * @return the reason; for {@link BackendKind#AUTO}, why CUDA was not chosen when it was not
+     * @return the reason; for {@link BackendKind#AUTO}, why CUDA was not chosen when it was not; for a CPU
+     *         context, which CPU path (native provider or pure Java) and why
      */
     public String selectionReason() {
         return selection;

@@ -8,21 +8,28 @@ import org.ortho4j.Ortho4jException;
 import org.ortho4j.Precision;
 import org.ortho4j.RotationGauge;
 import org.ortho4j.Schedule;
+import org.ortho4j.Threads;
 import org.ortho4j.spi.Backend;
+import org.ortho4j.spi.CpuKernels;
 import org.ortho4j.spi.Storage;
 
 /**
  * The pure-Java backend: multi-threaded over the batch and over row blocks, and the reference every CUDA kernel
  * is checked against. Each family lives in its own class ({@link CpuNewtonSchulz}, {@link CpuPolar},
  * {@link CpuLmo}, {@link CpuSoftThreshold}, {@link CpuGauge}).
+ *
+ * <p>A native CPU module (e.g. {@code ortho4j-cpu-native}) builds this backend with its {@link CpuKernels}: then
+ * Newton–Schulz, the exact polar factor of matrices above 128 per side and the spectral LMOs run on those kernels,
+ * after the same validation, non-finite checks and normalisation; every other family stays pure Java.
  */
 public final class CpuBackend implements Backend {
     private final ForkJoinPool pool;
     private final boolean ownPool;
+    private final CpuKernels kernels;
 
-    /** Threads from {@code -Dortho4j.threads}, else one per available processor. */
+    /** Threads from {@link Threads#defaultCount()} ({@code -Dortho4j.threads}, else one per available processor). */
     public CpuBackend() {
-        this(Integer.getInteger("ortho4j.threads", Runtime.getRuntime().availableProcessors()));
+        this(Threads.defaultCount());
     }
 
     /**
@@ -31,11 +38,34 @@ public final class CpuBackend implements Backend {
      * @param threads the number of worker threads, at least 1
      */
     public CpuBackend(int threads) {
+        this(threads, null);
+    }
+
+    /**
+     * A CPU backend with its own pool of {@code threads} workers whose dense families run on {@code kernels}.
+     *
+     * @param threads the number of worker threads, at least 1
+     * @param kernels the native kernels, closed with this backend; {@code null} for pure Java
+     */
+    public CpuBackend(int threads, CpuKernels kernels) {
         if (threads < 1) {
             throw new IllegalArgumentException("cpu backend: threads must be ≥ 1, got " + threads);
         }
         this.pool = new ForkJoinPool(threads);
         this.ownPool = true;
+        this.kernels = kernels;
+    }
+
+    /**
+     * The {@code float[]} behind a batch of a CPU backend, for {@link CpuKernels} implementations and tests that
+     * work on host arrays directly.
+     *
+     * @param m a batch allocated by a {@link CpuBackend}
+     * @return its elements, row-major, matrix after matrix (the live array, not a copy)
+     * @throws ClassCastException when the batch belongs to another kind of backend
+     */
+    public static float[] hostArray(MatrixBatch m) {
+        return data(m);
     }
 
     /** The worker pool (parallelism = thread count). */
@@ -71,7 +101,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String description() {
-        return "cpu: " + pool.getParallelism() + " threads, Java " + Runtime.version().feature();
+        String path = kernels == null ? "pure Java" : kernels.description();
+        return "cpu: " + path + ", " + pool.getParallelism() + " threads, Java " + Runtime.version().feature();
     }
 
     @Override
@@ -110,17 +141,17 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void newtonSchulz(MatrixBatch g, Schedule.Coefficients coefficients, Precision precision, MatrixBatch out) {
-        CpuNewtonSchulz.run(pool, data(g), data(out), g.batch(), g.rows(), g.cols(), coefficients, precision);
+        CpuNewtonSchulz.run(pool, kernels, data(g), data(out), g.batch(), g.rows(), g.cols(), coefficients, precision);
     }
 
     @Override
     public void polar(MatrixBatch g, MatrixBatch out) {
-        CpuPolar.run(pool, data(g), data(out), g.batch(), g.rows(), g.cols());
+        CpuPolar.run(pool, kernels, data(g), data(out), g.batch(), g.rows(), g.cols());
     }
 
     @Override
     public void lmo(Lmo lmo, MatrixBatch d, MatrixBatch out) {
-        CpuLmo.run(pool, lmo, data(d), data(out), d.batch(), d.rows(), d.cols());
+        CpuLmo.run(pool, kernels, lmo, data(d), data(out), d.batch(), d.rows(), d.cols());
     }
 
     @Override
@@ -157,6 +188,9 @@ public final class CpuBackend implements Backend {
     public void close() {
         if (ownPool) {
             pool.shutdown();
+        }
+        if (kernels != null) {
+            kernels.close();
         }
     }
 }

@@ -4,6 +4,7 @@ import java.util.concurrent.ForkJoinPool;
 import org.ortho4j.Lmo;
 import org.ortho4j.NonFiniteInputException;
 import org.ortho4j.Precision;
+import org.ortho4j.spi.CpuKernels;
 
 /**
  * SCION's linear minimisation oracles (Pethick et al. 2025, arXiv 2502.07529; LIONS-EPFL/scion {@code scion.py})
@@ -34,7 +35,7 @@ final class CpuLmo {
      * @param out same shape; modified; may be {@code d}
      * @throws NonFiniteInputException with the lowest batch index holding NaN or ±∞; nothing is written
      */
-    static void run(ForkJoinPool pool, Lmo lmo, float[] d, float[] out, int batch, int rows, int cols) {
+    static void run(ForkJoinPool pool, CpuKernels kernels, Lmo lmo, float[] d, float[] out, int batch, int rows, int cols) {
         int size = rows * cols;
         int bad = CpuPolar.firstNonFinite(d, batch, size);
         if (bad >= 0) {
@@ -44,9 +45,9 @@ final class CpuLmo {
         switch (lmo.norm()) {
             case SPECTRAL: {
                 if (lmo.schedule() == null) {
-                    CpuPolar.run(pool, d, out, batch, rows, cols);
+                    CpuPolar.run(pool, kernels, d, out, batch, rows, cols);
                 } else {
-                    CpuNewtonSchulz.run(pool, d, out, batch, rows, cols, lmo.schedule().resolve(rows, cols), Precision.FP32);
+                    CpuNewtonSchulz.run(pool, kernels, d, out, batch, rows, cols, lmo.schedule().resolve(rows, cols), Precision.FP32);
                 }
                 float s = (float) Lmo.spectralScale(lmo.layer(), rows, cols);
                 if (s != 1f) {

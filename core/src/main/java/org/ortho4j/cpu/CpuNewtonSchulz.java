@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.ortho4j.NonFiniteInputException;
 import org.ortho4j.Precision;
 import org.ortho4j.Schedule;
+import org.ortho4j.spi.CpuKernels;
 
 /**
  * Newton–Schulz orthogonalisation on the CPU (docs/algorithms.md §1.1, §1.5), the reference for the CUDA kernels.
@@ -62,6 +63,15 @@ final class CpuNewtonSchulz {
      */
     static void run(ForkJoinPool pool, float[] g, float[] out, int batch, int rows, int cols, Schedule.Coefficients co,
                     Precision precision) {
+        run(pool, null, g, out, batch, rows, cols, co, precision);
+    }
+
+    /**
+     * {@link #run(ForkJoinPool, float[], float[], int, int, int, Schedule.Coefficients, Precision)}, with the
+     * iteration on {@code kernels} when given (after the same checks and normalisation).
+     */
+    static void run(ForkJoinPool pool, CpuKernels kernels, float[] g, float[] out, int batch, int rows, int cols,
+                    Schedule.Coefficients co, Precision precision) {
         int size = rows * cols;
         // ν_b = ‖G_b‖_F for every matrix, and the first matrix holding a non-finite value, before any write
         double[] norms = new double[batch];
@@ -71,6 +81,14 @@ final class CpuNewtonSchulz {
                 throw new NonFiniteInputException("newtonSchulz", "g", bi);
             }
             norms[bi] = Math.sqrt(ss);
+        }
+        if (kernels != null) {
+            float[] inv = new float[batch];
+            for (int bi = 0; bi < batch; bi++) {
+                inv[bi] = inverseScale(co, norms[bi]);
+            }
+            kernels.newtonSchulz(pool, g, out, batch, rows, cols, inv, co, precision);
+            return;
         }
         int m = Math.min(rows, cols);
         int n = Math.max(rows, cols);

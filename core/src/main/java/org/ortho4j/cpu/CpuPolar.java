@@ -10,6 +10,7 @@ import org.ejml.interfaces.decomposition.QRDecomposition;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 import org.ortho4j.NonFiniteInputException;
 import org.ortho4j.Ortho4jException;
+import org.ortho4j.spi.CpuKernels;
 
 /**
  * The exact polar factor {@code polar(G) = U Vᵀ} of each {@code rows × cols} matrix of a batch, for the thin SVD
@@ -86,6 +87,14 @@ final class CpuPolar {
      * @throws NonFiniteInputException with the lowest batch index holding NaN or ±∞; nothing is written
      */
     static void run(ForkJoinPool pool, float[] g, float[] out, int batch, int rows, int cols) {
+        run(pool, null, g, out, batch, rows, cols);
+    }
+
+    /**
+     * {@link #run(ForkJoinPool, float[], float[], int, int, int)}, with matrices above {@value #JACOBI_MAX_SIDE}
+     * per side on {@code kernels} when given (small ones keep the Jacobi path, the GPU kernel's reference).
+     */
+    static void run(ForkJoinPool pool, CpuKernels kernels, float[] g, float[] out, int batch, int rows, int cols) {
         int size = rows * cols;
         int bad = firstNonFinite(g, batch, size);
         if (bad >= 0) {
@@ -93,6 +102,8 @@ final class CpuPolar {
         }
         if (Math.min(rows, cols) <= JACOBI_MAX_SIDE) {
             parallelFor(pool, batch, b -> jacobiPolar(g, b * size, out, b * size, rows, cols));
+        } else if (kernels != null) {
+            kernels.polar(pool, g, out, batch, rows, cols);
         } else if (batch >= pool.getParallelism()) {
             parallelFor(pool, batch, b -> svdPolar(null, g, b * size, out, b * size, rows, cols));
         } else {

@@ -26,7 +26,7 @@ public interface Backend extends AutoCloseable {
     /**
      * What runs the work.
      *
-     * @return a one-line description, e.g. {@code cpu: 2 threads} or
+     * @return a one-line description, e.g. {@code cpu: pure Java, 2 threads, Java 17} or
      *         {@code cuda: NVIDIA H100 80GB HBM3 (sm_90), driver 13.0}
      */
     String description();
