@@ -237,6 +237,29 @@ public final class Context implements AutoCloseable {
     }
 
     /**
+     * A parameter the caller owns: an id and a shape, no memory. Hand it to an optimizer in a {@link
+     * org.ortho4j.optim.ParamGroup} like any parameter; each {@link org.ortho4j.optim.Optimizer#step(List, List)} then
+     * reads and updates the caller's own values in place (a {@code float[]} range or a {@link java.nio.FloatBuffer},
+     * see {@link HostSpan}), and the optimizer keeps only its state (momenta, Adam moments), keyed by this batch, so
+     * nothing can drift from the caller's weights. The operations of this context refuse a borrowed batch.
+     *
+     * @param id    the parameter's id, as the caller's framework names it (e.g. {@code "fc1.weight"}); an optimizer's
+     *              borrowed parameters must have distinct ids
+     * @param batch the number of matrices, at least 1
+     * @param rows  rows of each matrix (a vector is {@code 1 × n}), at least 1
+     * @param cols  columns of each matrix, at least 1
+     * @return the handle; closing it only unbinds it
+     */
+    public MatrixBatch borrowed(String id, int batch, int rows, int cols) {
+        checkShape("borrowed", batch, rows, cols);
+        Objects.requireNonNull(id, "borrowed: id");
+        if (closed) {
+            throw new IllegalStateException("borrowed: context is closed");
+        }
+        return new MatrixBatch(this, new BorrowedStorage(id, (long) batch * rows * cols), batch, rows, cols);
+    }
+
+    /**
      * A new batch with the same shape and contents as {@code src}.
      *
      * @param src a batch of this context
@@ -345,6 +368,268 @@ public final class Context implements AutoCloseable {
      */
     public MatrixBatch lmo(Lmo lmo, MatrixBatch d) {
         return produce("lmo", "d", d, out -> lmo(lmo, d, out));
+    }
+
+    // ------------------------------------------------------------------ many shapes in one call
+
+    /**
+     * {@link #newtonSchulz(MatrixBatch, Schedule, Precision, MatrixBatch)} of every batch of a list whose batches may
+     * have different shapes (a whole network's hidden matrices): batches of one shape are run as one batch (on CUDA,
+     * one launch per shape), the schedule resolved per shape.
+     *
+     * @param gs        the inputs, not modified (unless one is its own output)
+     * @param schedule  the coefficient schedule
+     * @param precision the rounding of the products' operands
+     * @param outs      one output per input, the input's shape, distinct from each other and from the other inputs;
+     *                  {@code outs.get(i)} may be {@code gs.get(i)}
+     * @throws NonFiniteInputException when an input holds NaN or infinity (its argument is {@code g[i]}); the outputs
+     *                                 of shapes run before it are written, the others are not
+     */
+    public void newtonSchulz(List<MatrixBatch> gs, Schedule schedule, Precision precision, List<MatrixBatch> outs) {
+        Objects.requireNonNull(schedule, "newtonSchulz: schedule");
+        Objects.requireNonNull(precision, "newtonSchulz: precision");
+        grouped("newtonSchulz", "g", gs, outs, (g, out) -> backend.newtonSchulz(g, schedule.resolve(g.rows(), g.cols()), precision, out));
+    }
+
+    /**
+     * Allocating form of {@link #newtonSchulz(List, Schedule, Precision, List)}.
+     *
+     * @param gs        the inputs, not modified
+     * @param schedule  the coefficient schedule
+     * @param precision the rounding of the products' operands
+     * @return one new batch per input, in input order
+     */
+    public List<MatrixBatch> newtonSchulz(List<MatrixBatch> gs, Schedule schedule, Precision precision) {
+        return produceAll("newtonSchulz", gs, outs -> newtonSchulz(gs, schedule, precision, outs));
+    }
+
+    /**
+     * {@link #polar(MatrixBatch, MatrixBatch)} of every batch of a list of batches of any shapes, batches of one shape
+     * run together.
+     *
+     * @param gs   the inputs, not modified (unless one is its own output)
+     * @param outs one output per input, as in {@link #newtonSchulz(List, Schedule, Precision, List)}
+     */
+    public void polar(List<MatrixBatch> gs, List<MatrixBatch> outs) {
+        grouped("polar", "g", gs, outs, backend::polar);
+    }
+
+    /**
+     * Allocating form of {@link #polar(List, List)}.
+     *
+     * @param gs the inputs, not modified
+     * @return one new batch per input, in input order
+     */
+    public List<MatrixBatch> polar(List<MatrixBatch> gs) {
+        return produceAll("polar", gs, outs -> polar(gs, outs));
+    }
+
+    /**
+     * {@link #lmo(Lmo, MatrixBatch, MatrixBatch)} of every batch of a list of batches of any shapes, batches of one
+     * shape run together.
+     *
+     * @param lmo  the oracle (its scale is resolved per shape, as for a single batch)
+     * @param ds   the inputs, not modified (unless one is its own output)
+     * @param outs one output per input, as in {@link #newtonSchulz(List, Schedule, Precision, List)}
+     */
+    public void lmo(Lmo lmo, List<MatrixBatch> ds, List<MatrixBatch> outs) {
+        Objects.requireNonNull(lmo, "lmo: lmo");
+        grouped("lmo", "d", ds, outs, (d, out) -> backend.lmo(lmo, d, out));
+    }
+
+    /**
+     * Allocating form of {@link #lmo(Lmo, List, List)}.
+     *
+     * @param lmo the oracle
+     * @param ds  the inputs, not modified
+     * @return one new batch per input, in input order
+     */
+    public List<MatrixBatch> lmo(Lmo lmo, List<MatrixBatch> ds) {
+        return produceAll("lmo", ds, outs -> lmo(lmo, ds, outs));
+    }
+
+    /**
+     * {@link #softThreshold(MatrixBatch, double, MatrixBatch, MatrixBatch)} of every batch of a list of batches of any
+     * shapes, batches of one shape run together.
+     *
+     * @param ms       the inputs, not modified
+     * @param quantile the quantile q, in {@code [0, 1]}
+     * @param bases    one output per input, its shape
+     * @param outliers one output per input, its shape
+     * @return the ε of each matrix, one array per input
+     */
+    public List<float[]> softThreshold(List<MatrixBatch> ms, double quantile, List<MatrixBatch> bases, List<MatrixBatch> outliers) {
+        String op = "softThreshold";
+        checkQuantile(op, quantile);
+        checkLists(op, "m", ms, "base", bases);
+        checkLists(op, "m", ms, "outlier", outliers);
+        List<MatrixBatch> all = new ArrayList<>(ms);
+        for (int i = 0; i < ms.size(); i++) {
+            own(op, "m[" + i + "]", ms.get(i));
+            own(op, "base[" + i + "]", bases.get(i));
+            own(op, "outlier[" + i + "]", outliers.get(i));
+            sameShape(op, "base[" + i + "]", bases.get(i), "m[" + i + "]", ms.get(i));
+            sameShape(op, "outlier[" + i + "]", outliers.get(i), "m[" + i + "]", ms.get(i));
+        }
+        List<MatrixBatch> outputs = new ArrayList<>(bases);
+        outputs.addAll(outliers);
+        for (int i = 0; i < outputs.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                distinct(op, "output " + i, outputs.get(i), "output " + j, outputs.get(j));
+            }
+            for (MatrixBatch in : all) {
+                distinct(op, "output " + i, outputs.get(i), "an input", in);
+            }
+        }
+        float[][] eps = new float[ms.size()][];
+        for (List<Integer> idx : byShape(ms)) {
+            MatrixBatch first = ms.get(idx.get(0));
+            if (idx.size() == 1) {
+                int i = idx.get(0);
+                eps[i] = backend.softThreshold(ms.get(i), quantile, bases.get(i), outliers.get(i));
+                continue;
+            }
+            int total = totalBatch(op, ms, idx);
+            try (MatrixBatch m = allocate(total, first.rows(), first.cols());
+                 MatrixBatch base = allocate(total, first.rows(), first.cols());
+                 MatrixBatch outlier = allocate(total, first.rows(), first.cols())) {
+                gather(ms, idx, m);
+                float[] e = backend.softThreshold(m, quantile, base, outlier);
+                scatter(base, idx, bases);
+                scatter(outlier, idx, outliers);
+                int at = 0;
+                for (int i : idx) {
+                    eps[i] = java.util.Arrays.copyOfRange(e, at, at + ms.get(i).batch());
+                    at += ms.get(i).batch();
+                }
+            }
+        }
+        return List.of(eps);
+    }
+
+    private interface PairOp {
+        void run(MatrixBatch in, MatrixBatch out);
+    }
+
+    private interface ListOp {
+        void run(List<MatrixBatch> outs);
+    }
+
+    /** Checks a list operation's arguments, then runs {@code body} once per shape group (in order of first appearance). */
+    private void grouped(String op, String inName, List<MatrixBatch> ins, List<MatrixBatch> outs, PairOp body) {
+        checkLists(op, inName, ins, "out", outs);
+        for (int i = 0; i < ins.size(); i++) {
+            own(op, inName + "[" + i + "]", ins.get(i));
+            own(op, "out[" + i + "]", outs.get(i));
+            sameShape(op, "out[" + i + "]", outs.get(i), inName + "[" + i + "]", ins.get(i));
+            for (int j = 0; j < ins.size(); j++) {
+                if (j != i && outs.get(i) == ins.get(j)) {
+                    throw new IllegalArgumentException(op + ": out[" + i + "] is " + inName + "[" + j + "]; an output may only be its own input");
+                }
+                if (j < i && outs.get(i) == outs.get(j)) {
+                    throw new IllegalArgumentException(op + ": out[" + i + "] and out[" + j + "] must be different batches");
+                }
+            }
+        }
+        for (List<Integer> idx : byShape(ins)) {
+            if (idx.size() == 1) {
+                int i = idx.get(0);
+                runNamed(op, inName, i, () -> body.run(ins.get(i), outs.get(i)));
+                continue;
+            }
+            MatrixBatch first = ins.get(idx.get(0));
+            try (MatrixBatch all = allocate(totalBatch(op, ins, idx), first.rows(), first.cols())) {
+                gather(ins, idx, all);
+                try {
+                    body.run(all, all);
+                } catch (NonFiniteInputException e) {
+                    int bad = e.batchIndex();
+                    for (int i : idx) {
+                        if (bad < ins.get(i).batch()) {
+                            throw new NonFiniteInputException(op, inName + "[" + i + "]", bad);
+                        }
+                        bad -= ins.get(i).batch();
+                    }
+                    throw e;
+                }
+                scatter(all, idx, outs);
+            }
+        }
+    }
+
+    /** Runs one batch of a list, naming it {@code name[i]} in a non-finite report. */
+    private static void runNamed(String op, String name, int i, Runnable r) {
+        try {
+            r.run();
+        } catch (NonFiniteInputException e) {
+            throw new NonFiniteInputException(op, name + "[" + i + "]", e.batchIndex());
+        }
+    }
+
+    private List<MatrixBatch> produceAll(String op, List<MatrixBatch> ins, ListOp body) {
+        Objects.requireNonNull(ins, op + ": the list of inputs is null");
+        List<MatrixBatch> outs = new ArrayList<>(ins.size());
+        try {
+            for (int i = 0; i < ins.size(); i++) {
+                MatrixBatch in = ins.get(i);
+                own(op, "input " + i, in);
+                outs.add(allocate(in.batch(), in.rows(), in.cols()));
+            }
+            body.run(outs);
+            return List.copyOf(outs);
+        } catch (RuntimeException | Error e) {
+            for (MatrixBatch o : outs) {
+                o.close();
+            }
+            throw e;
+        }
+    }
+
+    private static void checkLists(String op, String an, List<MatrixBatch> a, String bn, List<MatrixBatch> b) {
+        Objects.requireNonNull(a, op + ": the list '" + an + "' is null");
+        Objects.requireNonNull(b, op + ": the list '" + bn + "' is null");
+        if (a.size() != b.size()) {
+            throw new IllegalArgumentException(op + ": " + a.size() + " '" + an + "' batches but " + b.size() + " '" + bn + "' batches");
+        }
+    }
+
+    /** Indices of {@code ms} grouped by matrix shape, groups in order of first appearance. */
+    private static List<List<Integer>> byShape(List<MatrixBatch> ms) {
+        java.util.Map<Long, List<Integer>> groups = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < ms.size(); i++) {
+            long key = ((long) ms.get(i).rows() << 32) | ms.get(i).cols();
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+        }
+        return new ArrayList<>(groups.values());
+    }
+
+    private static int totalBatch(String op, List<MatrixBatch> ms, List<Integer> idx) {
+        long total = 0;
+        for (int i : idx) {
+            total += ms.get(i).batch();
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": " + total + " matrices of one shape, more than one batch holds");
+        }
+        return (int) total;
+    }
+
+    private void gather(List<MatrixBatch> ms, List<Integer> idx, MatrixBatch all) {
+        long at = 0;
+        for (int i : idx) {
+            MatrixBatch m = ms.get(i);
+            backend.copy(m.storage(), 0, all.storage(), at, m.elements());
+            at += m.elements();
+        }
+    }
+
+    private void scatter(MatrixBatch all, List<Integer> idx, List<MatrixBatch> outs) {
+        long at = 0;
+        for (int i : idx) {
+            MatrixBatch m = outs.get(i);
+            backend.copy(all.storage(), at, m.storage(), 0, m.elements());
+            at += m.elements();
+        }
     }
 
     // ------------------------------------------------------------------ soft-threshold
@@ -573,6 +858,10 @@ public final class Context implements AutoCloseable {
         }
         if (m.isClosed()) {
             throw new IllegalStateException(op + ": argument '" + name + "' (" + m.shape() + ") is closed");
+        }
+        if (m.isBorrowed()) {
+            throw new IllegalArgumentException(op + ": argument '" + name + "' is the borrowed parameter '" + m.id() + "' ("
+                    + m.shape() + "), which lives in the caller's memory; operations take batches from allocate or upload");
         }
     }
 

@@ -7,6 +7,11 @@ import org.ortho4j.spi.Storage;
  * element {@code (i, j)} at {@code (b·rows + i)·cols + j}), living in the memory of a {@link Context}'s backend.
  * Close it to release that memory; a closed batch cannot be used again.
  * Created by {@link Context#allocate}, {@link Context#upload} and the allocating forms of the operations.
+ *
+ * <p>A <em>borrowed</em> batch ({@link Context#borrowed}) is a parameter the caller owns: an id and a shape, with no
+ * memory of its own. An optimizer step binds it to the caller's memory while the step runs ({@link #bind}); the
+ * element accessors ({@link #toArray}, {@link #copyFrom}, ...) then read and write the caller's values, and the
+ * operations of {@link Context} refuse it (they take batches the backend owns).
  */
 public final class MatrixBatch implements AutoCloseable {
     private final Context context;
@@ -110,6 +115,61 @@ public final class MatrixBatch implements AutoCloseable {
     }
 
     /**
+     * The id of a borrowed batch.
+     *
+     * @return the id given to {@link Context#borrowed}, or {@code null} for a batch with memory of its own
+     */
+    public String id() {
+        return storage instanceof BorrowedStorage b ? b.id : null;
+    }
+
+    /**
+     * Whether this batch is a parameter the caller owns ({@link Context#borrowed}).
+     *
+     * @return {@code true} for a borrowed batch
+     */
+    public boolean isBorrowed() {
+        return storage instanceof BorrowedStorage;
+    }
+
+    /**
+     * Binds a borrowed batch to the caller's memory, or unbinds it ({@code null}); optimizer steps on borrowed
+     * parameters do this for the duration of the step.
+     *
+     * @param span {@code elements()} values, row-major, matrix after matrix, or {@code null} to unbind
+     * @throws IllegalStateException    when this batch is not borrowed
+     * @throws IllegalArgumentException when the span's length is not {@code elements()}
+     */
+    public void bind(HostSpan span) {
+        if (!(storage() instanceof BorrowedStorage b)) {
+            throw new IllegalStateException("bind: batch " + shape() + " has memory of its own; only borrowed batches bind");
+        }
+        if (span != null && span.length() != elements()) {
+            throw new IllegalArgumentException("bind: borrowed parameter '" + b.id + "' (" + shape() + ") has " + elements()
+                    + " values, the span " + span.length());
+        }
+        b.bind(span);
+    }
+
+    private void read(long from, float[] dst, int dstOffset, int len) {
+        Storage s = storage();
+        if (s instanceof BorrowedStorage b) {
+            b.read(from, dst, dstOffset, len);
+        } else {
+            context.backend().read(s, from, dst, dstOffset, len);
+        }
+    }
+
+    private void write(long from, float[] src, int srcOffset, int len) {
+        Storage s = storage();
+        if (s instanceof BorrowedStorage b) {
+            b.write(from, src, srcOffset, len);
+        } else {
+            context.backend().write(s, from, src, srcOffset, len);
+        }
+    }
+
+    /**
      * All elements, copied to a new array.
      *
      * @return the elements, row-major, matrix after matrix
@@ -121,7 +181,7 @@ public final class MatrixBatch implements AutoCloseable {
             throw new IllegalArgumentException("batch " + shape() + " has " + n + " elements, more than a Java array holds; use copyTo per matrix");
         }
         float[] a = new float[(int) n];
-        context.backend().read(storage(), 0, a, 0, a.length);
+        read(0, a, 0, a.length);
         return a;
     }
 
@@ -134,7 +194,7 @@ public final class MatrixBatch implements AutoCloseable {
     public float[] matrix(int index) {
         checkIndex(index);
         float[] a = new float[Math.toIntExact(matrixElements())];
-        context.backend().read(storage(), index * matrixElements(), a, 0, a.length);
+        read(index * matrixElements(), a, 0, a.length);
         return a;
     }
 
@@ -150,7 +210,7 @@ public final class MatrixBatch implements AutoCloseable {
             throw new IllegalArgumentException("setMatrix: expected " + matrixElements() + " values for a " + rows + "x" + cols
                     + " matrix, got " + values.length);
         }
-        context.backend().write(storage(), index * matrixElements(), values, 0, values.length);
+        write(index * matrixElements(), values, 0, values.length);
     }
 
     /**
@@ -162,7 +222,7 @@ public final class MatrixBatch implements AutoCloseable {
         if (values.length != elements()) {
             throw new IllegalArgumentException("copyFrom: expected " + elements() + " values for batch " + shape() + ", got " + values.length);
         }
-        context.backend().write(storage(), 0, values, 0, values.length);
+        write(0, values, 0, values.length);
     }
 
     /**
@@ -176,7 +236,7 @@ public final class MatrixBatch implements AutoCloseable {
         java.util.Arrays.fill(buf, value);
         for (long off = 0; off < elements(); off += chunk) {
             int len = (int) Math.min(chunk, elements() - off);
-            context.backend().write(storage(), off, buf, 0, len);
+            write(off, buf, 0, len);
         }
     }
 

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.ortho4j.Context;
+import org.ortho4j.HostSpan;
+import org.ortho4j.NonFiniteInputException;
 import org.ortho4j.MatrixBatch;
 
 /**
@@ -44,6 +46,12 @@ abstract class BaseOptimizer implements Optimizer {
                     throw new IllegalArgumentException(name() + ": parameter " + p.shape() + " appears twice (group " + g.name() + ")");
                 }
                 ps.add(p);
+            }
+        }
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (MatrixBatch p : ps) {
+            if (p.isBorrowed() && !ids.add(p.id())) {
+                throw new IllegalArgumentException(name() + ": two borrowed parameters have the id '" + p.id() + "'");
             }
         }
         this.params = Collections.unmodifiableList(ps);
@@ -116,6 +124,96 @@ abstract class BaseOptimizer implements Optimizer {
             List<MatrixBatch> gg = grads.subList(k, k + g.params().size());
             k += g.params().size();
             update(g, gg);
+        }
+    }
+
+    @Override
+    public final void step(List<HostSpan> weights, List<HostSpan> grads) {
+        borrowedStep(weights, grads, null);
+    }
+
+    @Override
+    public final void stepUpdate(List<HostSpan> weights, List<HostSpan> grads, List<HostSpan> updates) {
+        borrowedStep(weights, grads, Objects.requireNonNull(updates, "updates"));
+    }
+
+    /**
+     * A step on borrowed parameters: gradients checked and staged first (nothing changes on a bad one), parameters
+     * bound to the caller's spans (or, for {@code updates}, to scratch copies of them) for the step, then unbound.
+     */
+    private void borrowedStep(List<HostSpan> weights, List<HostSpan> grads, List<HostSpan> updates) {
+        if (closed) {
+            throw new IllegalStateException(name() + ": optimizer is closed");
+        }
+        Objects.requireNonNull(weights, "weights");
+        Objects.requireNonNull(grads, "grads");
+        int n = params.size();
+        if (weights.size() != n || grads.size() != n || (updates != null && updates.size() != n)) {
+            throw new IllegalArgumentException(name() + ": expected " + n + " weight, gradient" + (updates == null ? "" : " and update")
+                    + " spans, got " + weights.size() + ", " + grads.size() + (updates == null ? "" : ", " + updates.size()));
+        }
+        for (int i = 0; i < n; i++) {
+            MatrixBatch p = params.get(i);
+            if (!p.isBorrowed()) {
+                throw new IllegalStateException(name() + ": parameter " + i + " (" + p.shape() + ") has memory of its own; step(weights,"
+                        + " grads) needs every parameter borrowed (Context.borrowed)");
+            }
+            checkSpan(p, "weight", weights.get(i), updates == null);
+            checkSpan(p, "gradient", grads.get(i), false);
+            if (updates != null) {
+                checkSpan(p, "update", updates.get(i), true);
+            }
+        }
+        List<MatrixBatch> staged = new ArrayList<>(n);
+        float[][] before = updates == null ? null : new float[n][];
+        try {
+            for (int i = 0; i < n; i++) {
+                MatrixBatch p = params.get(i);
+                float[] g = grads.get(i).toArray();
+                for (int j = 0; j < g.length; j++) {
+                    if (!Float.isFinite(g[j])) {
+                        throw new NonFiniteInputException(name() + ".step", "grad " + p.id(), (int) (j / p.matrixElements()));
+                    }
+                }
+                staged.add(ctx.upload(g, p.batch(), p.rows(), p.cols()));
+            }
+            for (int i = 0; i < n; i++) {
+                if (updates == null) {
+                    params.get(i).bind(weights.get(i));
+                } else {
+                    before[i] = weights.get(i).toArray();
+                    params.get(i).bind(HostSpan.of(before[i].clone()));
+                }
+            }
+            step(staged);
+            if (updates != null) {
+                for (int i = 0; i < n; i++) {
+                    float[] after = params.get(i).toArray();
+                    float[] w = before[i];
+                    for (int j = 0; j < w.length; j++) {
+                        after[j] = w[j] - after[j];                       // u = W − W'
+                    }
+                    updates.get(i).write(0, after, 0, after.length);
+                }
+            }
+        } finally {
+            for (MatrixBatch p : params) {
+                p.bind(null);
+            }
+            for (MatrixBatch g : staged) {
+                g.close();
+            }
+        }
+    }
+
+    private void checkSpan(MatrixBatch p, String what, HostSpan s, boolean writable) {
+        Objects.requireNonNull(s, name() + ": " + what + " span of '" + p.id() + "' is null");
+        if (s.length() != p.elements()) {
+            throw new IllegalArgumentException(name() + ": " + what + " of '" + p.id() + "' (" + p.shape() + ") needs " + p.elements()
+                    + " values, the span has " + s.length());
+        }
+        if (writable && !s.isWritable()) {
+            throw new IllegalArgumentException(name() + ": " + what + " span of '" + p.id() + "' is read-only");
         }
     }
 

@@ -2,6 +2,7 @@ package org.ortho4j.optim;
 
 import java.util.List;
 import org.ortho4j.Context;
+import org.ortho4j.HostSpan;
 import org.ortho4j.MatrixBatch;
 
 /**
@@ -9,23 +10,25 @@ import org.ortho4j.MatrixBatch;
  * {@link Context}. {@link #step} reads one gradient per parameter, in {@link #parameters()} order (the groups'
  * parameters concatenated), and updates the parameters in place.
  *
- * <h2>Wrapping it in a framework</h2>
- * Frameworks hand an optimizer one parameter at a time: DL4J's {@code GradientUpdater.applyUpdater(INDArray
- * gradient, int iteration, int epoch)} turns the gradient into the update in place (the framework then does
- * {@code params -= update}), and DJL's {@code Optimizer.update(String parameterId, NDArray weight, NDArray grad)}
- * updates the weight. Because Muon/SCION/ROOT need the whole matrix and DDC needs every member of a gauge group
- * at once, a wrapper collects gradients and runs one {@link #step} when the last one of a step has arrived; see
- * {@link HostAdapter}, the dependency-free shape of such a wrapper:
+ * <h2>Parameters the caller owns</h2>
+ * A framework keeps its own weights. Declare each as a borrowed parameter ({@link Context#borrowed}: an id and a
+ * shape, no memory), group them as usual, and call {@link #step(List, List)} with the framework's current weight and
+ * gradient memory each step ({@link HostSpan}: a {@code float[]} range or a {@link java.nio.FloatBuffer}): the step
+ * reads and updates the caller's weights in place, the optimizer keeps only its state, keyed by the parameter, so
+ * nothing drifts whatever the framework does to its weights between steps (its own weight decay, a checkpoint
+ * reload). {@link #stepUpdate} leaves the weights alone and writes the update instead, for frameworks that subtract
+ * it themselves (DL4J). Muon, SCION, ROOT and DDC need every matrix of a step at once, so a wrapper collects the
+ * gradients of the whole step first; the modules {@code ortho4j-djl} and {@code ortho4j-dl4j} are such wrappers
+ * (see the README, "Use it from DJL" and "Use it from DL4J"):
  * <pre>{@code
- * // DJL: class Ortho4jDjl extends ai.djl.training.optimizer.Optimizer
- * public void update(String id, NDArray weight, NDArray grad) {
- *     adapter.gradient(id, grad.toFloatArray());
- *     if (adapter.ready()) adapter.step();                      // runs once per training step
- *     weight.set(adapter.parameter(id));                        // the updated values
- * }
- * // DL4J: class Ortho4jUpdater implements GradientUpdater — applyUpdater(gradient, it, ep):
- * //   float[] before = adapter.parameter(id); adapter.gradient(id, gradient.toFloatVector());
- * //   if (adapter.ready()) adapter.step();  gradient.assign(before − adapter.parameter(id))   // DL4J subtracts it
+ * Context ctx = Context.create();
+ * MatrixBatch w1 = ctx.borrowed("fc1.weight", 1, 128, 64), b1 = ctx.borrowed("fc1.bias", 1, 1, 128);
+ * MatrixBatch w2 = ctx.borrowed("fc2.weight", 1, 10, 128), b2 = ctx.borrowed("fc2.bias", 1, 1, 10);
+ * Optimizer opt = new Muon(ctx, List.of(ParamGroup.hidden("hidden", w1),
+ *         ParamGroup.output("head", w2, b2), ParamGroup.biasGain("biases", b1)), null);
+ * // every training step, after the backward pass, in parameters() order:
+ * opt.step(List.of(HostSpan.of(fc1W), HostSpan.of(fc2W), HostSpan.of(fc2B), HostSpan.of(fc1B)),
+ *          List.of(HostSpan.of(fc1G), HostSpan.of(fc2G), HostSpan.of(fc2BG), HostSpan.of(fc1BG)));
  * }</pre>
  */
 public interface Optimizer extends AutoCloseable {
@@ -65,6 +68,46 @@ public interface Optimizer extends AutoCloseable {
      *              modified
      */
     void step(List<MatrixBatch> grads);
+
+    /**
+     * The ids of the parameters, in {@link #parameters()} order.
+     *
+     * @return each parameter's {@link MatrixBatch#id()} ({@code null} for one with memory of its own)
+     */
+    default List<String> parameterIds() {
+        List<String> ids = new java.util.ArrayList<>();
+        for (MatrixBatch p : parameters()) {
+            ids.add(p.id());
+        }
+        return java.util.Collections.unmodifiableList(ids);
+    }
+
+    /**
+     * One update of parameters the caller owns, in place: every parameter must be borrowed ({@link
+     * Context#borrowed}). Each parameter is bound to {@code weights.get(i)} for the step, so the step reads the
+     * caller's current values and writes the new ones there; no copy of the weights outlives the step. The gradients
+     * are read (and copied into the backend's memory for the step); they are checked first, so a non-finite gradient
+     * is refused before anything, state included, changes.
+     *
+     * @param weights one span per parameter, in {@link #parameters()} order, each the parameter's size, writable
+     * @param grads   one span per parameter, same order and sizes; not modified
+     * @throws org.ortho4j.NonFiniteInputException when a gradient holds NaN or infinity (argument {@code grad <id>});
+     *                                             nothing is changed
+     */
+    void step(List<HostSpan> weights, List<HostSpan> grads);
+
+    /**
+     * One update of parameters the caller owns, written as the update rather than applied: the weights are read, not
+     * written, and {@code updates.get(i)} receives {@code u = W − W'} (W' the weights {@link #step(List, List)} would
+     * leave), so that the caller's {@code W − u} is the step (DL4J's convention: the updater writes into the gradient
+     * view, the framework subtracts it). {@code W − u} equals {@code W'} up to one float32 rounding.
+     *
+     * @param weights one span per parameter, in {@link #parameters()} order; not modified
+     * @param grads   one span per parameter; not modified unless it is also the update's span
+     * @param updates one writable span per parameter; may be the gradient's own span
+     * @throws org.ortho4j.NonFiniteInputException when a gradient holds NaN or infinity; nothing is changed
+     */
+    void stepUpdate(List<HostSpan> weights, List<HostSpan> grads, List<HostSpan> updates);
 
     /**
      * Sets the factor on every learning rate this optimizer uses from the next {@link #step} on, for warm-up and
