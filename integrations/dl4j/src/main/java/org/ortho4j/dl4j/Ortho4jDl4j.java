@@ -650,15 +650,13 @@ public final class Ortho4jDl4j implements AutoCloseable {
         optimizer.stepUpdate(weights, grads, grads);
     }
 
+    /** Elements {@code [from, from + n)} of {@code b} (absolute indices), as a buffer of its own from index 0. */
     private static FloatBuffer slice(FloatBuffer b, int from, int n) {
-        FloatBuffer d = b.duplicate();
-        d.limit(from + n);
-        d.position(from);
-        return d;
+        return b.slice(from, n);
     }
 
     /**
-     * A float view of a contiguous float32 vector's memory, from its first element to its last (no copy).
+     * A float view of a contiguous float32 vector's memory, from its first element (index 0) to its last (no copy).
      */
     static FloatBuffer floats(INDArray a) {
         if (a.dataType() != DataType.FLOAT) {

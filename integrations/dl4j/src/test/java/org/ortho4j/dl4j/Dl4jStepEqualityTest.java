@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.MultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -60,18 +62,27 @@ class Dl4jStepEqualityTest {
         Digits d = Digits.load(7, 0.2);
         List<DataSet> steps = List.of(Nets.dataSet(d.train, 0, 32), Nets.dataSet(d.train, 32, 80));
 
-        MultiLayerNetwork net = Nets.mlp(123, new Sgd(0.1));
+        // Not square (64 → 96 → 32 → 10): a weight borrowed transposed changes Muon's max(1, m/n)^½ and SCION's and
+        // ROOT's shape factors, so a layout error shows as a mismatch, not only as a shape error.
+        MultiLayerNetwork net = Nets.mlp(123, new Sgd(0.1), 96, 32);
         MultiLayerNetwork ref = net.clone();                       // computes the gradients for the reference
         try (Context ctx = Context.cpu(1); Ortho4jDl4j session = Ortho4jDl4j.attach(net, updater)) {
-            // The reference: the same layout (W as nOut × nIn row-major = DL4J's 'f' [nIn, nOut]) in owned memory.
+            // The reference: its own layout from DL4J's paramTable (W [nIn, nOut] 'f' = row-major nOut × nIn, b 1 × nOut,
+            // flat offsets in table order), not the session's, in owned memory.
             float[] flat = net.params().toFloatVector();
             List<Ortho4jDl4j.Param> layout = session.parameters().all();
             List<MatrixBatch> owned = new ArrayList<>();
-            for (Ortho4jDl4j.Param p : layout) {
-                MatrixBatch h = p.handle();
-                float[] v = new float[(int) h.elements()];
-                System.arraycopy(flat, (int) p.offset(), v, 0, v.length);
-                owned.add(ctx.upload(v, 1, h.rows(), h.cols()));
+            List<Integer> offsets = new ArrayList<>();
+            int at = 0;
+            for (java.util.Map.Entry<String, INDArray> e : net.paramTable().entrySet()) {
+                INDArray t = e.getValue();
+                int rows = e.getKey().endsWith("_W") ? (int) t.size(1) : 1;
+                int cols = e.getKey().endsWith("_W") ? (int) t.size(0) : (int) t.length();
+                float[] v = new float[rows * cols];
+                System.arraycopy(flat, at, v, 0, v.length);
+                owned.add(ctx.upload(v, 1, rows, cols));
+                offsets.add(at);
+                at += v.length;
             }
             // Groups as defaultGroups: hidden {0_W, 1_W}, output {2_W, 2_b}, biases {0_b, 1_b}.
             List<ParamGroup> groups = List.of(
@@ -80,12 +91,14 @@ class Dl4jStepEqualityTest {
                     ParamGroup.biasGain("biases", owned.get(1), owned.get(3)));
             assertEquals(List.of("0_W", "0_b", "1_W", "1_b", "2_W", "2_b"),
                     layout.stream().map(Ortho4jDl4j.Param::id).toList());
+            assertEquals(List.of(new String[] {"96x64", "1x96", "32x96", "1x32", "10x32", "1x10"}).toString(),
+                    layout.stream().map(p -> p.handle().rows() + "x" + p.handle().cols()).toList().toString());
             try (Optimizer o = plain.apply(ctx, groups)) {
                 for (int step = 0; step < steps.size(); step++) {
                     DataSet ds = steps.get(step);
                     // Reference gradient: DL4J's, on the reference's current weights, divided by the minibatch size
                     // as DL4J's updater does before it calls the ortho4j updater.
-                    ref.setParams(Nd4j.create(gather(owned, layout, flat.length), new long[] {1, flat.length}, 'c'));
+                    ref.setParams(Nd4j.create(gather(owned, offsets, flat.length), new long[] {1, flat.length}, 'c'));
                     ref.setInput(ds.getFeatures());
                     ref.setLabels(ds.getLabels());
                     ref.computeGradientAndScore();
@@ -96,17 +109,21 @@ class Dl4jStepEqualityTest {
                     }
                     List<MatrixBatch> grads = new ArrayList<>();
                     for (MatrixBatch p : o.parameters()) {
-                        Ortho4jDl4j.Param q = layout.get(owned.indexOf(p));
                         float[] v = new float[(int) p.elements()];
-                        System.arraycopy(g, (int) q.offset(), v, 0, v.length);
+                        System.arraycopy(g, offsets.get(owned.indexOf(p)), v, 0, v.length);
                         grads.add(ctx.upload(v, 1, p.rows(), p.cols()));
                     }
                     o.step(grads);
                     grads.forEach(MatrixBatch::close);
 
                     net.fit(ds);
+                    if (step == 0) {    // DL4J put the whole network into one updater block
+                        List<UpdaterBlock> blocks = ((MultiLayerUpdater) net.getUpdater()).getUpdaterBlocks();
+                        assertEquals(1, blocks.size());
+                        assertEquals(net.numParams(), blocks.get(0).getParamOffsetEnd() - blocks.get(0).getParamOffsetStart());
+                    }
 
-                    float[] want = gather(owned, layout, flat.length);
+                    float[] want = gather(owned, offsets, flat.length);
                     float[] got = net.params().toFloatVector();
                     double maxDiff = 0, maxMove = 0;
                     for (int j = 0; j < want.length; j++) {
@@ -124,11 +141,11 @@ class Dl4jStepEqualityTest {
     }
 
     /** The owned parameters back in DL4J's flat order. */
-    private static float[] gather(List<MatrixBatch> owned, List<Ortho4jDl4j.Param> layout, int n) {
+    private static float[] gather(List<MatrixBatch> owned, List<Integer> offsets, int n) {
         float[] out = new float[n];
         for (int i = 0; i < owned.size(); i++) {
             float[] v = owned.get(i).toArray();
-            System.arraycopy(v, 0, out, (int) layout.get(i).offset(), v.length);
+            System.arraycopy(v, 0, out, offsets.get(i), v.length);
         }
         return out;
     }

@@ -24,15 +24,20 @@ final class Nets {
 
     /** The MLP, initialised from {@code seed}, with {@code updater} on every layer. */
     static MultiLayerNetwork mlp(long seed, IUpdater updater) {
+        return mlp(seed, updater, 64, 64);
+    }
+
+    /** An MLP 64 → h1 → h2 → 10. */
+    static MultiLayerNetwork mlp(long seed, IUpdater updater, int h1, int h2) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
                 .weightInit(WeightInit.XAVIER)
                 .updater(updater)
                 .list()
-                .layer(new DenseLayer.Builder().nIn(64).nOut(64).activation(Activation.RELU).build())
-                .layer(new DenseLayer.Builder().nIn(64).nOut(64).activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(64).nOut(10)
+                .layer(new DenseLayer.Builder().nIn(64).nOut(h1).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nIn(h1).nOut(h2).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(h2).nOut(10)
                         .activation(Activation.SOFTMAX).build())
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
