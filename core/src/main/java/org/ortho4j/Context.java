@@ -260,6 +260,50 @@ public final class Context implements AutoCloseable {
     }
 
     /**
+     * A batch over device memory the caller owns (a framework tensor's device pointer), on a CUDA context: no copy,
+     * and closing the batch leaves the memory to the caller. Use it as an operation's input or output, or as an
+     * optimizer parameter or gradient: the optimizer then reads and updates the caller's device memory. Every
+     * operation of a CUDA context returns with its work finished; before handing over memory that the caller's stream
+     * is still writing, make this context wait for it ({@link #waitForEvent}). <b>Untested on a GPU</b>: the emulated
+     * device runs it in the tests; no real device has yet.
+     *
+     * @param address the device address ({@code CUdeviceptr}) of the first float32, 4-byte aligned, in this
+     *                context's CUDA context (the device's primary context)
+     * @param batch   the number of matrices, at least 1
+     * @param rows    rows of each matrix, at least 1
+     * @param cols    columns of each matrix, at least 1
+     * @return the batch, row-major and contiguous from {@code address}
+     * @throws UnsupportedOperationException on a context without device memory (CPU: use {@link #borrowed})
+     */
+    public MatrixBatch wrapDevice(long address, int batch, int rows, int cols) {
+        checkShape("wrapDevice", batch, rows, cols);
+        Storage s = backend().wrapDevice(address, (long) batch * rows * cols);
+        return new MatrixBatch(this, s, batch, rows, cols);
+    }
+
+    /**
+     * Makes this context's later work wait for an event the caller recorded on its own stream ({@code CUevent}
+     * handle; {@code cuStreamWaitEvent}), so that memory the caller's stream writes is complete before this context
+     * reads it. CUDA contexts only; <b>untested on a GPU</b>.
+     *
+     * @param event the caller's {@code CUevent} handle, recorded on its stream
+     */
+    public void waitForEvent(long event) {
+        backend().waitEvent(event);
+    }
+
+    /**
+     * Records an event of the caller's ({@code CUevent} handle) on this context's stream, after the work queued so
+     * far, so the caller's stream can wait for it ({@code cuStreamWaitEvent} on its side). CUDA contexts only;
+     * <b>untested on a GPU</b>.
+     *
+     * @param event the caller's {@code CUevent} handle
+     */
+    public void recordEvent(long event) {
+        backend().recordEvent(event);
+    }
+
+    /**
      * A new batch with the same shape and contents as {@code src}.
      *
      * @param src a batch of this context

@@ -94,6 +94,30 @@ public final class CudaBackend implements Backend {
         return locked(() -> new CudaStorage(this, rt.scratch(elements * Float.BYTES), elements));
     }
 
+    /**
+     * The caller's device memory as storage, not freed on close. Untested on a GPU: the emulated device covers it
+     * (the address must be one of the device's allocations), no real device has run it yet.
+     */
+    @Override
+    public Storage wrapDevice(long address, long elements) {
+        if (address == 0 || address % Float.BYTES != 0) {
+            throw new IllegalArgumentException("wrapDevice: address 0x" + Long.toHexString(address) + " is null or not float-aligned");
+        }
+        return locked(() -> new CudaStorage(this, new DevicePointer(address), elements, false));
+    }
+
+    /** The stream waits for the caller's event ({@code cuStreamWaitEvent}). Untested on a GPU. */
+    @Override
+    public void waitEvent(long event) {
+        lockedRun(() -> rt.waitEvent(event));
+    }
+
+    /** The caller's event is recorded on the stream after the work so far ({@code cuEventRecord}). Untested on a GPU. */
+    @Override
+    public void recordEvent(long event) {
+        lockedRun(() -> rt.recordEvent(event));
+    }
+
     void free(DevicePointer p) {
         lock.lock();
         try {

@@ -209,6 +209,24 @@ public interface CudaDriver {
         void launch(Function f, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ, int sharedBytes,
                     Object... args);
 
+        /**
+         * Makes later work on the stream wait for a {@code CUevent} of the caller's ({@code cuStreamWaitEvent}).
+         *
+         * @param event the event's handle
+         */
+        default void waitEvent(long event) {
+            throw new UnsupportedOperationException("this driver does not take the caller's events");
+        }
+
+        /**
+         * Records a {@code CUevent} of the caller's on the stream after the work queued so far ({@code cuEventRecord}).
+         *
+         * @param event the event's handle
+         */
+        default void recordEvent(long event) {
+            throw new UnsupportedOperationException("this driver does not take the caller's events");
+        }
+
         /** Waits for the stream; asynchronous errors surface here ({@code cuStreamSynchronize}). */
         void synchronize();
 

@@ -229,6 +229,24 @@ final class CudaRuntime {
         }
     }
 
+    /** The stream waits for the caller's event. */
+    void waitEvent(long event) {
+        try {
+            device.waitEvent(event);
+        } catch (CudaDriverException e) {
+            throw failed("waitEvent", e);
+        }
+    }
+
+    /** The caller's event is recorded on the stream. */
+    void recordEvent(long event) {
+        try {
+            device.recordEvent(event);
+        } catch (CudaDriverException e) {
+            throw failed("recordEvent", e);
+        }
+    }
+
     /**
      * Host → device copy of {@code count} elements of {@code src} (a {@code float[]}, {@code int[]}, …) from element
      * {@code offset}, which later work on the stream can rely on: the stream is non-blocking, so the device

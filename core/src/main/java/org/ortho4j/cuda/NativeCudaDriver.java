@@ -414,6 +414,18 @@ public final class NativeCudaDriver implements CudaDriver {
             check(cuStreamSynchronize(stream), "cuStreamSynchronize");
         }
 
+        /** Untested on a GPU (no device has run it yet). */
+        @Override
+        public void waitEvent(long event) {
+            check(JCudaDriver.cuStreamWaitEvent(stream, event(event), 0), "cuStreamWaitEvent");
+        }
+
+        /** Untested on a GPU (no device has run it yet). */
+        @Override
+        public void recordEvent(long event) {
+            check(JCudaDriver.cuEventRecord(event(event), stream), "cuEventRecord");
+        }
+
         /** Best effort, as a shutdown path should be: every step runs and no status is reported. */
         @Override
         public void close() {
@@ -518,5 +530,25 @@ public final class NativeCudaDriver implements CudaDriver {
         public String toString() {
             return "jcuda device " + ordinal;
         }
+    }
+
+    /**
+     * A JCuda {@code CUevent} holding the raw handle {@code h} of an event the caller created (JCuda has no public
+     * constructor from a handle, so its private field is set; JCuda is on the class path, an unnamed module).
+     */
+    static jcuda.driver.CUevent event(long h) {
+        if (h == 0) {
+            throw new IllegalArgumentException("CUevent handle is 0");
+        }
+        jcuda.driver.CUevent e = new jcuda.driver.CUevent();
+        try {
+            java.lang.reflect.Field f = jcuda.NativePointerObject.class.getDeclaredField("nativePointer");
+            f.setAccessible(true);
+            f.setLong(e, h);
+        } catch (ReflectiveOperationException | RuntimeException x) {
+            throw new CudaDriverException("CUevent", CUresult.CUDA_ERROR_INVALID_HANDLE,
+                    "jcuda cannot wrap the handle 0x" + Long.toHexString(h) + ": " + x, x);
+        }
+        return e;
     }
 }

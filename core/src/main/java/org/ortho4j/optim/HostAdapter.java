@@ -8,11 +8,17 @@ import java.util.Objects;
 import org.ortho4j.MatrixBatch;
 
 /**
- * The dependency-free shape of a framework wrapper (DL4J {@code GradientUpdater}, DJL {@code Optimizer}): the
- * framework hands over gradients one parameter at a time, as host arrays under its own parameter ids; once every
- * parameter's gradient of the step has arrived, {@link #step()} runs one {@link Optimizer#step} (Muon, SCION, ROOT
- * and DDC need the whole matrix, and DDC every member of a gauge group, at once), after which
- * {@link #parameter(String)} returns the updated values to copy back into the framework's arrays.
+ * Collects gradients handed over one parameter at a time under the caller's ids, and runs one {@link Optimizer#step}
+ * once every parameter's gradient of the step has arrived (Muon, SCION, ROOT and DDC need the whole matrix, and DDC
+ * every member of a gauge group, at once); {@link #parameter(String)} then returns the updated values.
+ *
+ * <p>The optimizer here owns its parameters: they are a second copy of whatever the caller trains, which drifts
+ * from the caller's weights as soon as anything else changes those (a framework's own weight decay, a checkpoint
+ * reload), and copying {@link #parameter(String)} back inside a per-parameter callback hands every parameter but the
+ * last the previous step's values. Framework wrappers should not use it: declare the framework's weights as
+ * borrowed parameters ({@link org.ortho4j.Context#borrowed}) and call {@link Optimizer#step(List, List)} (or
+ * {@link Optimizer#stepUpdate}) once per step with the framework's memory, as the modules {@code ortho4j-djl} and
+ * {@code ortho4j-dl4j} do. This class remains for callers that keep their parameters in ortho4j.
  *
  * <p>Not thread-safe: one framework training loop drives it.
  */

@@ -75,6 +75,42 @@ public interface Backend extends AutoCloseable {
     /** Blocks until all work queued so far has finished. */
     void synchronize();
 
+    /**
+     * A view of memory the caller owns on this backend's device, for backends with device memory: not freed when
+     * closed.
+     *
+     * @param address  the device address of the first float32
+     * @param elements the number of float32 elements there
+     * @return the storage
+     * @throws UnsupportedOperationException on a backend whose memory is the host's
+     */
+    default Storage wrapDevice(long address, long elements) {
+        throw new UnsupportedOperationException(kind().label() + " backend has no device memory to wrap; use Context.borrowed"
+                + " with host memory");
+    }
+
+    /**
+     * Makes this backend's later work wait for an event of the caller's (a {@code CUevent} handle recorded on the
+     * caller's stream), for backends with device memory.
+     *
+     * @param event the event's handle
+     * @throws UnsupportedOperationException on a backend without device streams
+     */
+    default void waitEvent(long event) {
+        throw new UnsupportedOperationException(kind().label() + " backend has no device stream to order");
+    }
+
+    /**
+     * Records an event of the caller's (a {@code CUevent} handle) after all work queued so far, so the caller's
+     * stream can wait for it, for backends with device memory.
+     *
+     * @param event the event's handle
+     * @throws UnsupportedOperationException on a backend without device streams
+     */
+    default void recordEvent(long event) {
+        throw new UnsupportedOperationException(kind().label() + " backend has no device stream to order");
+    }
+
     // ------------------------------------------------------------------ Newton–Schulz (docs/algorithms.md §1)
 
     /**

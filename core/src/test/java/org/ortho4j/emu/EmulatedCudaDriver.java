@@ -74,7 +74,15 @@ public final class EmulatedCudaDriver implements CudaDriver {
         }
         EmulatedDevice d = new EmulatedDevice(capacity);
         last = d;
-        return new EmulatedCudaDevice(d, replaced);
+        lastSeam = new EmulatedCudaDevice(d, replaced);
+        return lastSeam;
+    }
+
+    private EmulatedCudaDevice lastSeam;
+
+    /** The seam of the device this driver opened last (the caller-event calls), or null. */
+    public EmulatedCudaDevice lastOpenedSeam() {
+        return lastSeam;
     }
 
     /** The device this driver opened last (statistics, step limit), or null. */
@@ -280,6 +288,30 @@ public final class EmulatedCudaDriver implements CudaDriver {
         @Override
         public void synchronize() {
             open("cuStreamSynchronize");
+        }
+
+        /** The calls on the caller's events, in order ({@code wait 0x..}, {@code record 0x..}): the emulated device runs
+         * every launch and copy when it is made, so there is nothing to order, only the calls to check. */
+        public final java.util.List<String> eventCalls = new java.util.ArrayList<>();
+
+        @Override
+        public void waitEvent(long event) {
+            open("cuStreamWaitEvent");
+            checkEvent("cuStreamWaitEvent", event);
+            eventCalls.add("wait 0x" + Long.toHexString(event));
+        }
+
+        @Override
+        public void recordEvent(long event) {
+            open("cuEventRecord");
+            checkEvent("cuEventRecord", event);
+            eventCalls.add("record 0x" + Long.toHexString(event));
+        }
+
+        private static void checkEvent(String call, long event) {
+            if (event == 0) {
+                throw new CudaDriverException(call, 400 /* CUDA_ERROR_INVALID_HANDLE */, "the event handle is 0");
+            }
         }
 
         @Override
