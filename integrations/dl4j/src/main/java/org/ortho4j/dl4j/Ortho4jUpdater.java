@@ -52,10 +52,13 @@ public final class Ortho4jUpdater implements IUpdater {
     /** The optimizers, by {@link Optimizer#name()}. */
     private static final List<String> KINDS = List.of("muon", "ddcmuon", "scion", "root", "ddcadam", "adamw");
 
+    /** The optimizer's name, one of {@link #KINDS}. */
     @JsonProperty("optimizer")
     private String optimizer;
+    /** The options' public fields, name to value as text (schedules by name, enums by constant). */
     @JsonProperty("options")
     private LinkedHashMap<String, String> options;
+    /** The schedule of the factor on every learning rate, or {@code null}. */
     @JsonProperty("learningRateScale")
     private ISchedule learningRateScale;
 

@@ -10,7 +10,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.ortho4j.optim.Digits;
 import org.ortho4j.optim.Muon;
@@ -22,7 +21,6 @@ class ReadmeExampleTest {
     static double useItFromDl4j(Iterable<DataSet> batches) {
         // --- README snippet ---
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(42)
-                .updater(new Sgd(0)) // replaced by attach
                 .list()
                 .layer(new DenseLayer.Builder().nIn(64).nOut(64).activation(Activation.RELU).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(64).nOut(10)
