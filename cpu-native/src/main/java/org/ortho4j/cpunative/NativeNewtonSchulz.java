@@ -22,8 +22,10 @@ import org.ortho4j.Schedule;
  * {@code X} in column-major order, so the same calls run with {@code CblasColMajor}. Per step:
  * <pre>
  *   A  = ρ(X) ρ(X)ᵀ                 ssyrk (upper triangle), mirrored in Java to the full A
- *   B  = b·A + c·ρ(A) ρ(A)ᵀ          ssyrk with beta = b on a copy of A (ρ(A) is symmetric: ρ(A)ρ(A)ᵀ = ρ(A)·ρ(A))
- *   X' = a·X + ρ(B) ρ(X)             ssymm (upper triangle of ρ(B)) with beta = a on a copy of X
+ *   B  = b·A + c·ρ(A) ρ(A)ᵀ          ssyrk with beta = b on a native copy of A's upper triangle (ρ(A) is symmetric:
+ *                                   ρ(A)ρ(A)ᵀ = ρ(A)·ρ(A))
+ *   X' = a·X + ρ(B) ρ(X)             ssymm (upper triangle of ρ(B)) with beta = a on a copy of X; in fp32
+ *                                   (ρ the identity) as (B + a·I)·X, one ssymm with beta = 0 and no copy
  * </pre>
  * ρ rounds copies of the operands (tf32/bf16, as the reference: {@code CpuNewtonSchulz}); the unrounded A and X
  * enter {@code b·A} and {@code a·X}. Summation order is OpenBLAS's, not the reference's.
@@ -102,28 +104,34 @@ final class NativeNewtonSchulz implements AutoCloseable {
         }
         // A = Xr Xrᵀ: upper triangle in the layout's sense (row-major: j ≥ i at i·m + j; column-major: at j·m + i)
         cblas_ssyrk(layout, CblasUpper, CblasNoTrans, m, n, 1f, xo, ldx, 0f, a, m);
+        cblas_scopy(mm, a, 1, b, 1); // b·A uses the unrounded A; ssyrk reads only C's upper triangle, so no mirror
         a.get(ja, 0, mm);
-        mirror(ja, m, wide);
-        a.put(ja, 0, mm);
-        b.put(ja, 0, mm); // b·A uses the unrounded A
+        mirror(ja, m, wide);         // the next ssyrk reads A as a general matrix
         FloatPointer ao = a;
         if (reduced) { // Ar = ρ(A)
             round(p, ja, mm);
             ar.put(ja, 0, mm);
             ao = ar;
+        } else {
+            a.put(ja, 0, mm);
         }
         // B = b·A + c·Ar·Arᵀ (upper triangle)
         cblas_ssyrk(layout, CblasUpper, CblasNoTrans, m, m, cc, ao, m, cb, b, m);
-        FloatPointer bo = b;
         if (reduced) { // Br = ρ(B); ssymm reads its upper triangle only
             b.get(ja, 0, mm);
             round(p, ja, mm);
             br.put(ja, 0, mm);
-            bo = br;
+            // X' = a·X + Br·Xr: a·X on the unrounded X
+            cblas_scopy(size, x, 1, xn, 1);
+            cblas_ssymm(layout, CblasLeft, CblasUpper, m, n, 1f, br, m, xo, ldx, ca, xn, ldx);
+        } else {
+            // X' = a·X + B·X = (B + a·I)·X: a on B's diagonal, one ssymm with beta = 0 and no copy of X
+            for (int i = 0; i < m; i++) {
+                long d = (long) i * m + i;
+                b.put(d, b.get(d) + ca);
+            }
+            cblas_ssymm(layout, CblasLeft, CblasUpper, m, n, 1f, b, m, x, ldx, 0f, xn, ldx);
         }
-        // X' = a·X + Br·Xr
-        cblas_scopy(size, x, 1, xn, 1);
-        cblas_ssymm(layout, CblasLeft, CblasUpper, m, n, 1f, bo, m, xo, ldx, ca, xn, ldx);
         FloatPointer tmp = x;
         x = xn;
         xn = tmp;
