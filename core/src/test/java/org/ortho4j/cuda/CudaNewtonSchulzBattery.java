@@ -95,27 +95,40 @@ abstract class CudaNewtonSchulzBattery {
         return a;
     }
 
-    /** Device result vs CPU reference, output poisoned with NaN first; relative Frobenius error per matrix. */
+    /**
+     * Device result vs CPU reference, output poisoned with NaN first; relative Frobenius error per matrix. With
+     * rounded operands (tf32, bf16) two correct implementations differ by about as much as the rounding moves the
+     * result, which an ill-conditioned matrix amplifies step after step (seen: a 7×13 Gaussian whose tf32 result is
+     * 0.9% from its fp32 one on both backends, 1.07% apart): the bound per matrix is then the larger of {@code tol} and
+     * twice the reference's own distance from its fp32 result. A wrong kernel (a coefficient, a product, a rounding
+     * mode) is off by far more than that.
+     */
     private void compare(int batch, int rows, int cols, Precision p, Schedule s, long seed, double tol) {
         String what = batch + "x" + rows + "x" + cols + " " + p + " " + s.name() + " seed " + seed;
         float[] data = gaussian(seed, batch * rows * cols);
         try (MatrixBatch gg = gpu.upload(data, batch, rows, cols); MatrixBatch go = gpu.allocate(batch, rows, cols);
-             MatrixBatch cg = cpu.upload(data, batch, rows, cols); MatrixBatch co = cpu.allocate(batch, rows, cols)) {
+             MatrixBatch cg = cpu.upload(data, batch, rows, cols); MatrixBatch co = cpu.allocate(batch, rows, cols);
+             MatrixBatch cf = cpu.allocate(batch, rows, cols)) {
             go.fill(Float.NaN);
             gpu.newtonSchulz(gg, s, p, go);
             cpu.newtonSchulz(cg, s, p, co);
+            cpu.newtonSchulz(cg, s, Precision.FP32, cf);
             float[] a = go.toArray();
             float[] b = co.toArray();
+            float[] f = cf.toArray();
             int per = rows * cols;
             for (int m = 0; m < batch; m++) {
-                double num = 0, den = 0;
+                double num = 0, den = 0, drift = 0;
                 for (int i = m * per; i < (m + 1) * per; i++) {
                     assertTrue(Float.isFinite(a[i]), "element " + i + " not written/finite for " + what);
                     num += (a[i] - b[i]) * (double) (a[i] - b[i]);
                     den += b[i] * (double) b[i];
+                    drift += (b[i] - f[i]) * (double) (b[i] - f[i]);
                 }
                 double rel = Math.sqrt(num / Math.max(den, 1e-30));
-                assertTrue(rel <= tol, what + " matrix " + m + ": rel error " + rel + " > " + tol);
+                double bound = p == Precision.FP32 ? tol : Math.max(tol, 2 * Math.sqrt(drift / Math.max(den, 1e-30)));
+                assertTrue(rel <= bound, what + " matrix " + m + ": rel error " + rel + " > " + bound
+                        + " (tol " + tol + ", twice the reference's distance from fp32)");
             }
             assertArrayEquals(data, gg.toArray(), "input modified: " + what);
         }
@@ -133,6 +146,12 @@ abstract class CudaNewtonSchulzBattery {
             }
         }
         return cases.stream();
+    }
+
+    /** The case that showed the fixed tf32 bound too tight (CI, 2026-12-01): 1.07% apart, each 0.9% from fp32. */
+    @Test
+    void illConditionedTf32CaseFromCi() {
+        compare(1, 7, 13, Precision.TF32, Schedule.polarExpress(), 1180920517174342005L, 5e-3);
     }
 
     @ParameterizedTest(name = "{0}x{1}x{2} {3} {4} seed {5}")
