@@ -97,6 +97,30 @@ public final class HostSpan {
     }
 
     /**
+     * The first value that is NaN or infinite.
+     *
+     * @return its index in this span, or -1 when every value is finite
+     */
+    public int firstNonFinite() {
+        for (int i = 0; i < length; i++) {
+            float v = buffer == null ? array[offset + i] : buffer.get(offset + i);
+            if (!Float.isFinite(v)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The backing array when this span is a {@code float[]} range (then {@link #arrayOffset()} is where), else null. */
+    float[] array() {
+        return buffer == null ? array : null;
+    }
+
+    int arrayOffset() {
+        return offset;
+    }
+
+    /**
      * Every value, copied to a new array.
      *
      * @return the values

@@ -226,6 +226,30 @@ public final class MatrixBatch implements AutoCloseable {
     }
 
     /**
+     * Overwrites every element from memory the caller owns, without an intermediate copy when the span is a
+     * {@code float[]} range.
+     *
+     * @param values {@code batch·rows·cols} values, row-major, matrix after matrix; not modified
+     */
+    public void copyFrom(HostSpan values) {
+        if (values.length() != elements()) {
+            throw new IllegalArgumentException("copyFrom: expected " + elements() + " values for batch " + shape() + ", got " + values.length());
+        }
+        float[] a = values.array();
+        if (a != null) {
+            write(0, a, values.arrayOffset(), values.length());
+            return;
+        }
+        int chunk = (int) Math.min(elements(), 1 << 20);
+        float[] buf = new float[chunk];
+        for (int off = 0; off < values.length(); off += chunk) {
+            int len = Math.min(chunk, values.length() - off);
+            values.read(off, buf, 0, len);
+            write(off, buf, 0, len);
+        }
+    }
+
+    /**
      * Sets every element to {@code value} (tests use NaN to poison outputs).
      *
      * @param value the value

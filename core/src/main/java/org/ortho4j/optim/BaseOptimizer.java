@@ -164,36 +164,41 @@ abstract class BaseOptimizer implements Optimizer {
                 checkSpan(p, "update", updates.get(i), true);
             }
         }
+        for (int i = 0; i < n; i++) {
+            int bad = grads.get(i).firstNonFinite();
+            if (bad >= 0) {
+                MatrixBatch p = params.get(i);
+                throw new NonFiniteInputException(name() + ".step", "grad " + p.id(), (int) (bad / p.matrixElements()));
+            }
+        }
         List<MatrixBatch> staged = new ArrayList<>(n);
         float[][] before = updates == null ? null : new float[n][];
+        float[][] scratch = updates == null ? null : new float[n][];
         try {
             for (int i = 0; i < n; i++) {
                 MatrixBatch p = params.get(i);
-                float[] g = grads.get(i).toArray();
-                for (int j = 0; j < g.length; j++) {
-                    if (!Float.isFinite(g[j])) {
-                        throw new NonFiniteInputException(name() + ".step", "grad " + p.id(), (int) (j / p.matrixElements()));
-                    }
-                }
-                staged.add(ctx.upload(g, p.batch(), p.rows(), p.cols()));
+                MatrixBatch g = ctx.allocate(p.batch(), p.rows(), p.cols());
+                staged.add(g);
+                g.copyFrom(grads.get(i));                                  // the backend's copy for the step
             }
             for (int i = 0; i < n; i++) {
                 if (updates == null) {
                     params.get(i).bind(weights.get(i));
                 } else {
                     before[i] = weights.get(i).toArray();
-                    params.get(i).bind(HostSpan.of(before[i].clone()));
+                    scratch[i] = before[i].clone();
+                    params.get(i).bind(HostSpan.of(scratch[i]));
                 }
             }
             step(staged);
             if (updates != null) {
                 for (int i = 0; i < n; i++) {
-                    float[] after = params.get(i).toArray();
                     float[] w = before[i];
+                    float[] u = scratch[i];
                     for (int j = 0; j < w.length; j++) {
-                        after[j] = w[j] - after[j];                       // u = W − W'
+                        u[j] = w[j] - u[j];                                  // u = W − W'
                     }
-                    updates.get(i).write(0, after, 0, after.length);
+                    updates.get(i).write(0, u, 0, u.length);
                 }
             }
         } finally {
