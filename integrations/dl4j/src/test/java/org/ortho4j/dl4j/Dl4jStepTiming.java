@@ -3,8 +3,6 @@ package org.ortho4j.dl4j;
 import java.util.Arrays;
 import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 import org.ortho4j.optim.Digits;
@@ -12,18 +10,23 @@ import org.ortho4j.optim.Muon;
 
 /**
  * The timed figure of README.md: one {@code net.fit(DataSet)} step of the digits MLP (batch 64) with DL4J's Adam and
- * with the ortho4j Muon updater, median ms/step. Not part of {@code mvn test} (it asserts nothing and times things):
- * {@code mvn -o -q -Pintegrations -pl integrations/dl4j test -Dtest=Dl4jStepTiming -Dortho4j.dl4j.timing=true
- * -Dsurefire.failIfNoSpecifiedTests=false [-Dortho4j.threads=1]}; the output is in
- * target/surefire-reports/org.ortho4j.dl4j.Dl4jStepTiming-output.txt.
+ * with the ortho4j Muon updater, median ms/step. A program, not a test (it times things and asserts nothing):
+ * {@code OMP_NUM_THREADS=1 mvn -o -q -Pintegrations -pl integrations/dl4j test-compile exec:java
+ * -Dexec.mainClass=org.ortho4j.dl4j.Dl4jStepTiming -Dexec.classpathScope=test [-Dortho4j.threads=1]}.
  */
-class Dl4jStepTiming {
+public final class Dl4jStepTiming {
     static final int WARMUP = 150;
     static final int STEPS = 400;
 
-    @Test
-    @EnabledIfSystemProperty(named = "ortho4j.dl4j.timing", matches = "true")
-    void fitStepMedians() {
+    private Dl4jStepTiming() {
+    }
+
+    /**
+     * Prints the two medians.
+     *
+     * @param args none
+     */
+    public static void main(String[] args) {
         Digits d = Digits.load(7, 0.2);
         List<DataSet> batches = Nets.batches(d.train, 64).subList(0, 20);
         MultiLayerNetwork adam = Nets.mlp(42, new Adam(1e-3));
