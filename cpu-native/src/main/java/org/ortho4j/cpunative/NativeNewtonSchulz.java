@@ -5,6 +5,7 @@ import static org.bytedeco.openblas.global.openblas_full.CblasLeft;
 import static org.bytedeco.openblas.global.openblas_full.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas_full.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_full.CblasUpper;
+import static org.bytedeco.openblas.global.openblas_full.cblas_saxpy;
 import static org.bytedeco.openblas.global.openblas_full.cblas_scopy;
 import static org.bytedeco.openblas.global.openblas_full.cblas_sscal;
 import static org.bytedeco.openblas.global.openblas_full.cblas_ssymm;
@@ -40,6 +41,8 @@ final class NativeNewtonSchulz implements AutoCloseable {
     private FloatPointer ar;
     private FloatPointer b;
     private FloatPointer br;
+    private FloatPointer ones;
+    private int capOnes;
     private float[] ja = new float[0];
     private float[] jx = new float[0];
 
@@ -126,10 +129,15 @@ final class NativeNewtonSchulz implements AutoCloseable {
             cblas_ssymm(layout, CblasLeft, CblasUpper, m, n, 1f, br, m, xo, ldx, ca, xn, ldx);
         } else {
             // X' = a·X + B·X = (B + a·I)·X: a on B's diagonal, one ssymm with beta = 0 and no copy of X
-            for (int i = 0; i < m; i++) {
-                long d = (long) i * m + i;
-                b.put(d, b.get(d) + ca);
+            if (m > capOnes) {
+                free(ones);
+                ones = new FloatPointer(m);
+                float[] one = new float[m];
+                java.util.Arrays.fill(one, 1f);
+                ones.put(one, 0, m);
+                capOnes = m;
             }
+            cblas_saxpy(m, ca, ones, 1, b, m + 1);   // B's diagonal += a, one call (not 2m JNI calls)
             cblas_ssymm(layout, CblasLeft, CblasUpper, m, n, 1f, b, m, x, ldx, 0f, xn, ldx);
         }
         FloatPointer tmp = x;
@@ -185,8 +193,8 @@ final class NativeNewtonSchulz implements AutoCloseable {
 
     @Override
     public void close() {
-        free(x, xn, xr, a, ar, b, br);
-        x = xn = xr = a = ar = b = br = null;
-        capX = capA = 0;
+        free(x, xn, xr, a, ar, b, br, ones);
+        x = xn = xr = a = ar = b = br = ones = null;
+        capX = capA = capOnes = 0;
     }
 }
