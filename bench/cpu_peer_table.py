@@ -8,9 +8,9 @@ Inputs: jmh/peer/numpy_peer.py's JSON and JMH's `-rf json` of CpuPeerBench / Cpu
 CpuOptimizerStepBench (params shape, path). Times are medians (JMH: the median iteration, ms/op). Ratios are
 ortho4j's time over numpy's (< 1: ortho4j is faster). GFLOP/s use the symmetric Newton–Schulz count of both
 tools (per step 3 m^2 n + m^3); "% sgemm" is that rate over the sgemm rate numpy_peer.py measured in the same
-run. With several --numpy runs (bench/cpu_peer.sh runs numpy before and after the JMH benchmarks), numpy's time for
-each shape is the faster of its runs and the sgemm ceiling the higher, so a disturbed numpy run cannot flatter
-ortho4j. Each goal of the CPU issue is marked met or not with its number. With --readme, the table replaces the text
+run. With several --numpy runs and several JMH files of the same benchmarks (bench/cpu_peer.sh alternates numpy and
+JMH for --rounds N), each side's time is the faster of its runs and the sgemm ceiling the higher, so a disturbed
+run of either side cannot decide a ratio. Each goal of the CPU issue is marked met or not with its number. With --readme, the table replaces the text
 between <!-- cpu-peer:begin --> and <!-- cpu-peer:end --> in the README. Standard library only.
 """
 import argparse
@@ -33,7 +33,8 @@ def jmh_records(paths):
                 params = r.get("params", {})
                 pm = r["primaryMetric"]
                 med = pm.get("scorePercentiles", {}).get("50.0", pm["score"])
-                out[(cls, method, params.get("shape"), params.get("path"))] = med
+                key = (cls, method, params.get("shape"), params.get("path"))
+                out[key] = min(med, out.get(key, med))   # several rounds: each side's faster run
     return out
 
 
@@ -78,7 +79,7 @@ def build(npy, jmh):
              f"(core {ob.get('corename', '?')}, {ob.get('threads', '?')} threads); sgemm ceiling "
              f"{sg:.0f} GFLOP/s (2048³, numpy, same run); load average before each numpy run "
              f"{', '.join(format(x, '.2f') for x in npy.get('loads', [npy.get('load_before', 0)]))}. "
-             f"Medians; numpy: the faster of its {npy.get('runs', 1)} run(s) (before and after JMH); ratio = ortho4j / numpy (< 1: faster); GFLOP/s on the symmetric NS count "
+             f"Medians; each side: the faster of its {npy.get('runs', 1)} run(s), numpy and JMH alternating; ratio = ortho4j / numpy (< 1: faster); GFLOP/s on the symmetric NS count "
              "(3m²n + m³ per step) for every column.", "",
              "**Newton–Schulz fp32** (Polar Express, 5 steps)", "",
              "| shape | numpy ms | native ms | java ms | native/numpy | java/numpy | native GFLOP/s (% sgemm) "
