@@ -103,7 +103,7 @@ public final class CudaBackend implements Backend {
         if (address == 0 || address % Float.BYTES != 0) {
             throw new IllegalArgumentException("wrapDevice: address 0x" + Long.toHexString(address) + " is null or not float-aligned");
         }
-        return locked(() -> new CudaStorage(this, new DevicePointer(address), elements, false));
+        return new CudaStorage(this, new DevicePointer(address), elements, false); // no device call: nothing to lock
     }
 
     /** The stream waits for the caller's event ({@code cuStreamWaitEvent}). Untested on a GPU. */

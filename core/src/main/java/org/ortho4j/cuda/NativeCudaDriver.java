@@ -542,13 +542,26 @@ public final class NativeCudaDriver implements CudaDriver {
         }
         jcuda.driver.CUevent e = new jcuda.driver.CUevent();
         try {
-            java.lang.reflect.Field f = jcuda.NativePointerObject.class.getDeclaredField("nativePointer");
-            f.setAccessible(true);
-            f.setLong(e, h);
-        } catch (ReflectiveOperationException | RuntimeException x) {
+            EventHandle.FIELD.setLong(e, h);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError x) {
             throw new CudaDriverException("CUevent", CUresult.CUDA_ERROR_INVALID_HANDLE,
                     "jcuda cannot wrap the handle 0x" + Long.toHexString(h) + ": " + x, x);
         }
         return e;
+    }
+
+    /** JCuda's private handle field, looked up once (on first use, so a JCuda without it fails only the event calls). */
+    private static final class EventHandle {
+        static final java.lang.reflect.Field FIELD = field();
+
+        private static java.lang.reflect.Field field() {
+            try {
+                java.lang.reflect.Field f = jcuda.NativePointerObject.class.getDeclaredField("nativePointer");
+                f.setAccessible(true);
+                return f;
+            } catch (ReflectiveOperationException | RuntimeException x) {
+                throw new IllegalStateException("jcuda.NativePointerObject.nativePointer: " + x, x);
+            }
+        }
     }
 }

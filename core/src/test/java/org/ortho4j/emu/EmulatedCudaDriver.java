@@ -26,6 +26,7 @@ public final class EmulatedCudaDriver implements CudaDriver {
     private final long capacity;
     private final java.util.Map<String, String> replaced;
     private volatile EmulatedDevice last;
+    private volatile EmulatedCudaDevice lastSeam;
 
     /** Used by {@code -Dortho4j.cuda.driver=emulator}. */
     public EmulatedCudaDriver() {
@@ -77,8 +78,6 @@ public final class EmulatedCudaDriver implements CudaDriver {
         lastSeam = new EmulatedCudaDevice(d, replaced);
         return lastSeam;
     }
-
-    private EmulatedCudaDevice lastSeam;
 
     /** The seam of the device this driver opened last (the caller-event calls), or null. */
     public EmulatedCudaDevice lastOpenedSeam() {
